@@ -1,0 +1,98 @@
+/**
+ * The cache-miss path, in its own bundle (dist/aws.cjs) that is loaded only
+ * when a token has to be made: it holds the AWS SDK, the signer and the STS
+ * client, which together cost more to parse than the whole hit path.
+ */
+import { loadSharedConfigFiles } from "@smithy/core/config";
+import { endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./aws-config.js";
+import { resolveCredentials, type CredentialDeps } from "./credentials.js";
+import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
+import { EksTokenError } from "./errors.js";
+import { buildToken, tokenExpiry } from "./presign.js";
+import { validateRegion } from "./validate.js";
+
+export interface MintRequest {
+  clusterId: string;
+  region?: string;
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  forwardSessionName: boolean;
+  interactive: boolean;
+  env: Env;
+  now: () => Date;
+}
+
+export interface MintedToken {
+  token: string;
+  expiration: Date;
+  region: string;
+  endpoint: StsEndpoint;
+  source: string;
+  accessKeyId: string;
+  arn?: string;
+}
+
+async function loadSharedConfig(env: Env): Promise<SharedConfig> {
+  try {
+    const files = await loadSharedConfigFiles({
+      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
+      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
+    });
+    return { configFile: files.configFile, credentialsFile: files.credentialsFile };
+  } catch (error) {
+    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
+    });
+  }
+}
+
+export async function mintToken(request: MintRequest, deps: CredentialDeps): Promise<MintedToken> {
+  const { logger } = deps;
+  const shared = await loadSharedConfig(request.env);
+  const profileLabel = profileName(request.profile, request.env);
+  const profile = profileSection(shared, profileLabel);
+  if (request.profile && !shared.configFile[request.profile] && !shared.credentialsFile[request.profile]) {
+    throw new EksTokenError("no-credentials", `could not find profile ${request.profile} in the AWS config or credentials file`, {
+      hint: "check the name (aws configure list-profiles) or run aws configure --profile " + request.profile,
+    });
+  }
+  const { region, from } = resolveRegion(request.region, request.env, profile);
+  validateRegion(region, from);
+  const settings = endpointSettings(region, request.env, profile, shared);
+  const endpoint = resolveStsEndpoint(settings);
+  logger.debug(`region ${region} (from ${from}); STS ${endpoint.url} signing region ${endpoint.signingRegion}${endpoint.custom ? " (custom endpoint)" : ""}`);
+
+  const resolved = await resolveCredentials(
+    {
+      profile: request.profile,
+      profileLabel,
+      endpoint: settings,
+      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+      ...(request.externalId ? { externalId: request.externalId } : {}),
+      ...(request.sessionName ? { sessionName: request.sessionName } : {}),
+      forwardSessionName: request.forwardSessionName,
+      interactive: request.interactive,
+      now: request.now,
+    },
+    deps,
+  );
+  const signingDate = request.now();
+  const token = await buildToken({ credentials: resolved.credentials, endpoint, clusterId: request.clusterId, signingDate });
+  const expiration = tokenExpiry(signingDate, resolved.credentials.expiration);
+  if (expiration.getTime() <= signingDate.getTime()) {
+    throw new EksTokenError("credentials", "could not make a usable token: the AWS credentials expire within a minute", {
+      hint: "refresh the credentials (aws sso login, or new temporary keys)",
+    });
+  }
+  return {
+    token,
+    expiration,
+    region,
+    endpoint,
+    source: resolved.source,
+    accessKeyId: resolved.credentials.accessKeyId,
+    ...(resolved.arn ? { arn: resolved.arn } : {}),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The AWS side of the miss path: the SDK's credential provider chain, then an
+ * optional AssumeRole, behind one function. Everything the chain supports
+ * works here because it is the chain (env, shared config and credentials
+ * files, role_arn with source_profile or credential_source, credential_process,
+ * SSO, web identity / IRSA, container credentials / EKS Pod Identity, IMDSv2).
+ * Errors are turned into one EksTokenError line with what to do next.
+ */
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { EndpointSettings } from "./endpoint.js";
+import { EksTokenError } from "./errors.js";
+import type { Logger } from "./log.js";
+import type { SigningCredentials } from "./presign.js";
+
+export interface CredentialRequest {
+  /** --profile; undefined means AWS_PROFILE or the chain's default. */
+  profile: string | undefined;
+  /** The profile name the user sees in messages (flag, AWS_PROFILE or "default"). */
+  profileLabel: string;
+  endpoint: EndpointSettings;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  forwardSessionName: boolean;
+  /** Whether we may ask for an MFA code. */
+  interactive: boolean;
+  now: () => Date;
+}
+
+export interface CredentialDeps {
+  logger: Logger;
+  /** Reads an MFA code from the terminal; only called when interactive. */
+  promptMfaCode: (serial: string) => Promise<string>;
+}
+
+export interface ResolvedCredentials {
+  credentials: SigningCredentials;
+  /** Human name of what answered, e.g. "environment variables" or "AssumeRole arn:…". */
+  source: string;
+  /** The caller's ARN when we learned it on the way (AssumeRole, --forward-session-name). */
+  arn?: string;
+}
+
+/** Names for the SDK's credential feature ids ($source), shown with --verbose. */
+const SOURCE_NAMES: Record<string, string> = {
+  CREDENTIALS_ENV_VARS: "environment variables",
+  CREDENTIALS_PROFILE: "shared config profile",
+  CREDENTIALS_PROFILE_SOURCE_PROFILE: "profile role_arn with source_profile",
+  CREDENTIALS_PROFILE_NAMED_PROVIDER: "profile role_arn with credential_source",
+  CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN: "profile web_identity_token_file",
+  CREDENTIALS_PROFILE_SSO: "profile SSO",
+  CREDENTIALS_PROFILE_SSO_LEGACY: "profile SSO (legacy)",
+  CREDENTIALS_SSO: "SSO",
+  CREDENTIALS_SSO_LEGACY: "SSO (legacy)",
+  CREDENTIALS_PROFILE_PROCESS: "profile credential_process",
+  CREDENTIALS_PROCESS: "credential_process",
+  CREDENTIALS_STS_ASSUME_ROLE: "STS AssumeRole",
+  CREDENTIALS_STS_ASSUME_ROLE_WEB_ID: "web identity token (IRSA)",
+  CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: "web identity token (IRSA)",
+  CREDENTIALS_HTTP: "container credentials (EKS Pod Identity / ECS)",
+  CREDENTIALS_IMDS: "EC2 instance metadata (IMDSv2)",
+};
+
+function describeSource(credentials: AwsCredentialIdentity): string {
+  const features = Object.keys((credentials as { $source?: Record<string, string> }).$source ?? {});
+  const names = features.map((f) => SOURCE_NAMES[f]).filter(Boolean);
+  return names.length > 0 ? [...new Set(names)].join(" → ") : "the AWS SDK credential chain";
+}
+
+/** Bounded network behaviour: fail within seconds, never hang on an unreachable host. */
+const CLIENT_LIMITS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 8_000 },
+} as const;
+
+function sdkLogger(logger: Logger) {
+  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+  return { debug, info: debug, warn: debug, error: debug, trace: () => {} };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? "";
+}
+
+/** Network failures the SDK reports with Node's error codes. */
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? "";
+  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code) ||
+    errorName(error) === "TimeoutError" || /socket hang up|timed? ?out/i.test(messageOf(error));
+}
+
+function hostOf(settings: EndpointSettings, fallback: string): string {
+  try {
+    return settings.endpointUrl ? new URL(settings.endpointUrl).host : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Map an error from the provider chain to what the user should do. */
+function chainError(error: unknown, request: CredentialRequest): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const message = messageOf(error);
+  const profile = request.profileLabel;
+  if (/SSO session .*(expired|invalid)|Token is expired|token.*expired.*sso|sso.*expired/i.test(message)) {
+    return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
+      hint: `run: aws sso login --profile ${profile}`,
+      cause: error,
+    });
+  }
+  if (/Could not load credentials from any providers/i.test(message)) {
+    return new EksTokenError(
+      "no-credentials",
+      "could not find AWS credentials: tried environment variables, SSO, the shared config and credentials files, credential_process, web identity (IRSA), container credentials and instance metadata",
+      { hint: `run aws configure, or aws sso login --profile ${profile}, or set AWS_PROFILE`, cause: error },
+    );
+  }
+  if (/Profile .* could not be found|could not resolve credentials using profile|Could not find profile/i.test(message) || /profile/i.test(message) && /not found|could not be found/i.test(message)) {
+    return new EksTokenError("no-credentials", `could not find AWS credentials for profile ${profile}: ${message}`, {
+      hint: "check the profile name in ~/.aws/config (aws configure list-profiles)",
+      cause: error,
+    });
+  }
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${message}`, {
+      hint: "check the network path to the credential source (SSO, STS, container or instance metadata endpoint)",
+      cause: error,
+    });
+  }
+  return new EksTokenError("credentials", `could not get AWS credentials (profile ${profile}): ${message}`, {
+    hint: "run with --verbose to see which credential source failed",
+    cause: error,
+  });
+}
+
+function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): STSClient {
+  return new STSClient({
+    region: settings.region,
+    credentials,
+    useFipsEndpoint: settings.useFips,
+    useDualstackEndpoint: settings.useDualstack,
+    useGlobalEndpoint: settings.useGlobalEndpoint,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    logger: sdkLogger(logger),
+    ...CLIENT_LIMITS,
+  });
+}
+
+function stsCallError(error: unknown, what: string, request: CredentialRequest, host: string): EksTokenError {
+  const name = errorName(error);
+  const message = messageOf(error);
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not reach STS at ${host} to ${what}: ${message}`, {
+      hint: "check the network, AWS_ENDPOINT_URL_STS and proxy settings",
+      cause: error,
+    });
+  }
+  if (name === "AccessDenied" || name === "AccessDeniedException") {
+    return new EksTokenError("assume-role-denied", `could not assume role ${request.roleArn}: access denied: ${message}`, {
+      hint: "check the role's trust policy allows your identity (and --external-id if it requires one)",
+      cause: error,
+    });
+  }
+  if (name === "ExpiredToken" || name === "ExpiredTokenException") {
+    return new EksTokenError("credentials", `could not ${what}: the base credentials have expired`, {
+      hint: `refresh them (aws sso login --profile ${request.profileLabel}, or new keys)`,
+      cause: error,
+    });
+  }
+  return new EksTokenError("assume-role", `could not ${what}: ${name ? `${name}: ` : ""}${message}`, {
+    hint: "check --role-arn, --external-id and the base credentials",
+    cause: error,
+  });
+}
+
+/** The caller's session name: the part after ":" in an assumed-role UserId (what aws-iam-authenticator forwards). */
+async function callerSessionName(client: STSClient, request: CredentialRequest, host: string): Promise<string | undefined> {
+  try {
+    const identity = await client.send(new GetCallerIdentityCommand({}));
+    const parts = (identity.UserId ?? "").split(":");
+    return parts.length === 2 ? parts[1] : undefined;
+  } catch (error) {
+    throw stsCallError(error, "read the caller's session name (--forward-session-name)", request, host);
+  }
+}
+
+export async function resolveCredentials(request: CredentialRequest, deps: CredentialDeps): Promise<ResolvedCredentials> {
+  const logger = deps.logger;
+  const region = request.endpoint.region;
+  const provider = fromNodeProviderChain({
+    ...(request.profile ? { profile: request.profile } : {}),
+    logger: sdkLogger(logger),
+    clientConfig: { region, ...CLIENT_LIMITS },
+    mfaCodeProvider: async (serial: string) => {
+      if (!request.interactive) {
+        throw new EksTokenError("mfa-unavailable", `could not get an MFA code for ${serial}: no terminal to ask on`, {
+          hint: "run eks-token once in a terminal, or set interactiveMode: IfAvailable in the kubeconfig user's exec section",
+        });
+      }
+      return deps.promptMfaCode(serial);
+    },
+  });
+  let base: AwsCredentialIdentity;
+  const started = Date.now();
+  try {
+    base = await provider();
+  } catch (error) {
+    throw chainError(error, request);
+  }
+  const source = describeSource(base);
+  logger.debug(`credentials from ${source} (access key ${base.accessKeyId}) in ${Date.now() - started} ms`);
+  if (!request.roleArn) {
+    return { credentials: toSigning(base), source };
+  }
+
+  const host = hostOf(request.endpoint, `sts.${region}`);
+  const client = stsClient(base, request.endpoint, logger);
+  let sessionName = request.sessionName;
+  if (request.forwardSessionName) {
+    sessionName = await callerSessionName(client, request, host);
+    if (!sessionName) logger.debug("--forward-session-name: the caller is not an assumed-role session; using the default session name");
+  }
+  sessionName ??= `eks-token-${request.now().getTime()}`;
+  const assumeStarted = Date.now();
+  try {
+    const response = await client.send(
+      new AssumeRoleCommand({
+        RoleArn: request.roleArn,
+        RoleSessionName: sessionName,
+        ...(request.externalId ? { ExternalId: request.externalId } : {}),
+      }),
+    );
+    const c = response.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new Error("STS returned no credentials");
+    }
+    logger.debug(`assumed ${request.roleArn} as session ${sessionName} in ${Date.now() - assumeStarted} ms`);
+    return {
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      },
+      source: `${source} → AssumeRole ${request.roleArn}`,
+      ...(response.AssumedRoleUser?.Arn ? { arn: response.AssumedRoleUser.Arn } : {}),
+    };
+  } catch (error) {
+    throw stsCallError(error, `assume role ${request.roleArn}`, request, host);
+  } finally {
+    client.destroy();
+  }
+}
+
+function toSigning(c: AwsCredentialIdentity): SigningCredentials {
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    ...(c.expiration ? { expiration: c.expiration } : {}),
+  };
+}

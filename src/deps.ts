@@ -1,0 +1,20 @@
+/**
+ * The injected world. Only main.ts builds the real one; tests build their own.
+ */
+import type { Env } from "./aws-config.js";
+
+export interface Deps {
+  env: Env;
+  now: () => Date;
+  /** The command's result (credential, token, help): nothing else ever goes here. */
+  stdout: (text: string) => void;
+  /** Diagnostics. */
+  stderr: (text: string) => void;
+  /** A terminal is attached (stdin and stderr are TTYs): we may prompt outside kubectl. */
+  isTerminal: boolean;
+  /** Loads the miss-path module (SDK, signer) on demand: the seam that keeps the hit path light. */
+  loadAws: () => Promise<typeof import("./aws.js")>;
+  /** Asks for an MFA code on the terminal. */
+  promptMfaCode: (serial: string) => Promise<string>;
+  version: string;
+}

@@ -1,0 +1,75 @@
+/**
+ * Typed failures with a stable code and exit status. main.ts prints one line:
+ * "eks-token: could not <verb> <object>: <cause> — <what to do>".
+ */
+export type ErrorCode =
+  | "usage"
+  | "invalid-input"
+  | "no-credentials"
+  | "sso-expired"
+  | "mfa-unavailable"
+  | "credentials"
+  | "assume-role-denied"
+  | "assume-role"
+  | "unreachable"
+  | "signing"
+  | "token-format"
+  | "token-cluster"
+  | "sts-rejected"
+  | "internal";
+
+/** Exit statuses are part of the CLI contract; scripts branch on them. */
+export const EXIT_STATUS: Record<ErrorCode, number> = {
+  usage: 2,
+  "invalid-input": 2,
+  "no-credentials": 3,
+  "sso-expired": 3,
+  "mfa-unavailable": 3,
+  credentials: 3,
+  "assume-role-denied": 4,
+  "assume-role": 4,
+  unreachable: 5,
+  signing: 1,
+  "token-format": 6,
+  "token-cluster": 7,
+  "sts-rejected": 8,
+  internal: 1,
+};
+
+/**
+ * The miss path lives in a second bundle with its own copy of this class, so
+ * instanceof goes by a registered symbol rather than by class identity.
+ */
+const BRAND = Symbol.for("eks-token.error");
+
+export class EksTokenError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  override readonly cause: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message);
+    this.name = "EksTokenError";
+    this.code = code;
+    this.hint = options.hint;
+    this.cause = options.cause;
+  }
+
+  get exitStatus(): number {
+    return EXIT_STATUS[this.code];
+  }
+
+  /** The one line the user sees. */
+  line(): string {
+    return this.hint ? `${this.message} — ${this.hint}` : this.message;
+  }
+}
+
+export function isEksTokenError(value: unknown): value is EksTokenError {
+  return value instanceof EksTokenError;
+}

@@ -1,0 +1,37 @@
+/**
+ * The stderr logger. Everything that is not the credential goes through here,
+ * and every line is passed through redact() first, so a secret that slips into
+ * a message (an SDK error quoting a URL, a token in a cause) never reaches a
+ * terminal or a CI log.
+ */
+export interface Logger {
+  /** Always shown: warnings the user should act on. */
+  warn(message: string): void;
+  /** Shown only with --verbose. */
+  debug(message: string): void;
+  readonly verbose: boolean;
+}
+
+const TOKEN = /k8s-aws-v1\.[A-Za-z0-9_-]+/g;
+const SIGNATURE = /(X-Amz-Signature=|Signature=)[0-9a-fA-F]{16,}/g;
+const SECURITY_TOKEN = /(X-Amz-Security-Token=|SessionToken["':= ]+|x-amz-security-token:\s*)[A-Za-z0-9%/+=_-]{8,}/gi;
+const SECRET_KEY = /((?:aws_)?secret_?access_?key["':= ]+)[A-Za-z0-9/+=]{16,}/gi;
+
+/** Replace anything shaped like a token, signature, session token or secret key. */
+export function redact(text: string): string {
+  return text
+    .replace(TOKEN, (t) => `k8s-aws-v1.<redacted ${t.length - 11} chars>`)
+    .replace(SIGNATURE, "$1<redacted>")
+    .replace(SECURITY_TOKEN, "$1<redacted>")
+    .replace(SECRET_KEY, "$1<redacted>");
+}
+
+export function createLogger(write: (line: string) => void, verbose: boolean): Logger {
+  return {
+    verbose,
+    warn: (message) => write(`eks-token: warning: ${redact(message)}\n`),
+    debug: (message) => {
+      if (verbose) write(`eks-token: ${redact(message)}\n`);
+    },
+  };
+}

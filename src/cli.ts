@@ -67,10 +67,11 @@ function usage(message: string): EksTokenError {
 function parseError(error: unknown): EksTokenError {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-[^']*)'/.exec(message)?.[1];
+  // "Option '-i, --cluster-id <value>' argument missing" → "--cluster-id"
+  const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, "").split(", ").pop();
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usage(`unknown option ${option ?? message}`);
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return usage(option ? `option ${option.split(",").pop()?.trim()} ${/argument missing/.test(message) ? "needs a value" : "takes no value"}` : message);
+    return usage(option ? `option ${option} ${/argument missing/.test(message) ? "needs a value" : "takes no value"}` : message);
   }
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return usage(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`.trim());
   return usage(message);

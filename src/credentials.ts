@@ -108,7 +108,9 @@ function chainError(error: unknown, request: CredentialRequest): EksTokenError {
   if (error instanceof EksTokenError) return error;
   const message = messageOf(error);
   const profile = request.profileLabel;
-  if (/SSO session .*(expired|invalid)|Token is expired|token.*expired.*sso|sso.*expired/i.test(message)) {
+  // The SDK words this several ways (expired session, expired token it cannot refresh, invalid session),
+  // but each asks for `aws sso login`.
+  if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
     return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
       hint: `run: aws sso login --profile ${profile}`,
       cause: error,

@@ -1,0 +1,72 @@
+/**
+ * Runs the built CLI (dist/eks-token.cjs) as a real process with a clean,
+ * hermetic environment: no developer ~/.aws, no real AWS, and instance
+ * metadata pointed at a closed loopback port so the credential chain's last
+ * step fails at once on loopback instead of probing 169.254.169.254.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CLI = join(ROOT, "dist", "eks-token.cjs");
+
+export const EXAMPLE_KEYS = {
+  AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Sandbox {
+  home: string;
+  env: Record<string, string>;
+  cleanup(): void;
+}
+
+/** A temporary HOME with its own (empty unless written) AWS config and credentials files. */
+export function sandbox(): Sandbox {
+  const home = mkdtempSync(join(tmpdir(), "eks-token-home-"));
+  return {
+    home,
+    env: {
+      HOME: home,
+      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+      AWS_CONFIG_FILE: join(home, ".aws", "config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9",
+      ...(process.env["NODE_EXTRA_CA_CERTS"] ? { NODE_EXTRA_CA_CERTS: process.env["NODE_EXTRA_CA_CERTS"] } : {}),
+    },
+    cleanup: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number; command?: string[] } = {}): Promise<CliResult> {
+  const started = Date.now();
+  const command = options.command ?? [process.execPath, CLI];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The URL inside a k8s-aws-v1 token. */
+export function tokenUrl(token: string): URL {
+  return new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ""), "base64url").toString("utf8"));
+}

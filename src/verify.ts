@@ -236,16 +236,18 @@ interface CallerIdentityJson {
   GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string; Account?: string; UserId?: string } };
 }
 
+/** "Code: first line of the message". Real STS appends the whole canonical request to SignatureDoesNotMatch. */
 function stsErrorCode(body: string): string {
+  const oneLine = (text: string) => text.split("\n")[0]!.trim();
   try {
     const parsed = JSON.parse(body) as { Error?: { Code?: string; Message?: string } };
-    if (parsed.Error?.Code) return `${parsed.Error.Code}${parsed.Error.Message ? `: ${parsed.Error.Message}` : ""}`;
+    if (parsed.Error?.Code) return `${parsed.Error.Code}${parsed.Error.Message ? `: ${oneLine(parsed.Error.Message)}` : ""}`;
   } catch {
     /* XML or text */
   }
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
-  return code ? `${code}${message ? `: ${message}` : ""}` : body.slice(0, 200);
+  return code ? `${code}${message ? `: ${oneLine(message)}` : ""}` : oneLine(body).slice(0, 200);
 }
 
 /**

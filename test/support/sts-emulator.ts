@@ -426,7 +426,9 @@ function readHeaderAuth(parsed: ParsedRequest, authorization: string): Signature
   }
   const signedHeaders = fields.get("SignedHeaders")!.split(";");
   // Spec: "If you include a date or x-amz-date header, you must also include it in the signed headers."
-  if (!signedHeaders.includes("x-amz-date")) throw incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  if (!signedHeaders.includes("x-amz-date")) {
+    throw incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  }
   const token = header(parsed, "x-amz-security-token");
   return {
     presigned: false,
@@ -465,7 +467,10 @@ function formatAmzDate(date: Date): string {
 // SigV4: checking the claim
 // ---------------------------------------------------------------------------
 
-/** Header-signed requests may be this far off the server clock either way (STS: 5 minutes). */
+/**
+ * Header-signed requests may be this far off the server clock either way
+ * (STS: 5 minutes); presigned URLs may be dated this far into the future.
+ */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** STS honours a presigned GetCallerIdentity for 15 minutes whatever X-Amz-Expires says. */
 const PRESIGNED_GET_CALLER_IDENTITY_MS = 15 * 60_000;

@@ -40,6 +40,11 @@ export interface EmulatorRole {
   arn: string;
   /** When set, AssumeRole must pass exactly this ExternalId. */
   externalId?: string;
+  /** When set, AssumeRole must pass SerialNumber = mfaSerial and TokenCode = mfaCode. */
+  mfaSerial?: string;
+  mfaCode?: string;
+  /** When set, AssumeRoleWithWebIdentity (IRSA) with exactly this token may assume the role. */
+  webIdentityToken?: string;
   /** e.g. "AROA..."; derived from the ARN when omitted. */
   roleId?: string;
 }
@@ -149,6 +154,9 @@ interface KnownRole {
   name: string;
   roleId: string;
   externalId?: string;
+  mfaSerial?: string;
+  mfaCode?: string;
+  webIdentityToken?: string;
 }
 
 interface EmulatorState {
@@ -172,7 +180,7 @@ function createState(options: StsEmulatorOptions): EmulatorState {
       : {}),
     principals,
     roles,
-    calls: { GetCallerIdentity: 0, AssumeRole: 0, Rejected: 0 },
+    calls: { GetCallerIdentity: 0, AssumeRole: 0, AssumeRoleWithWebIdentity: 0, Rejected: 0 },
     requests: [],
   };
 }
@@ -189,6 +197,8 @@ function parseRole(role: EmulatorRole): KnownRole {
     name: match[3]!,
     roleId: role.roleId ?? derivedId("AROA", role.arn),
     ...(role.externalId !== undefined ? { externalId: role.externalId } : {}),
+    ...(role.mfaSerial !== undefined ? { mfaSerial: role.mfaSerial, mfaCode: role.mfaCode ?? "" } : {}),
+    ...(role.webIdentityToken !== undefined ? { webIdentityToken: role.webIdentityToken } : {}),
   };
 }
 
@@ -253,10 +263,11 @@ async function handleRequest(state: EmulatorState, req: http.IncomingMessage, re
     const body = await readBody(req);
     const parsed = parseRequest(req, body);
     log.action = param(parsed.params, "Action") ?? "";
-    const auth = readAuth(parsed);
-    log.accessKeyId = auth.accessKeyId;
-    const caller = authenticate(state, parsed, auth, log.action);
-    const reply = runAction(state, caller, parsed.params, log.action);
+    // AssumeRoleWithWebIdentity is the one unsigned action: the web identity token is the credential.
+    const reply =
+      log.action === "AssumeRoleWithWebIdentity"
+        ? assumeRoleWithWebIdentity(state, parsed.params)
+        : runAction(state, authenticateRequest(state, parsed, log), parsed.params, log.action);
     state.calls[log.action] = (state.calls[log.action] ?? 0) + 1;
     sendReply(state, req, res, reply, requestId, log);
   } catch (err) {
@@ -703,6 +714,12 @@ interface Reply {
   resultJson?: Record<string, unknown>;
 }
 
+function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: { action: string; accessKeyId?: string }): Principal {
+  const auth = readAuth(parsed);
+  log.accessKeyId = auth.accessKeyId;
+  return authenticate(state, parsed, auth, log.action);
+}
+
 function runAction(state: EmulatorState, caller: Principal, params: Pair[], action: string): Reply {
   if (action === "") throw new StsError(400, "MissingAction", "Missing Action");
   if (action === "GetCallerIdentity") return getCallerIdentity(caller);
@@ -750,7 +767,34 @@ function assumeRole(state: EmulatorState, caller: Principal, params: Pair[]): Re
       `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
     );
   }
+  if (role.mfaSerial !== undefined && (param(params, "SerialNumber") !== role.mfaSerial || param(params, "TokenCode") !== role.mfaCode)) {
+    throw new StsError(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.");
+  }
+  const session = issueSession(state, role, sessionName, requestedSeconds);
+  return { action: "AssumeRole", result: sessionResult(session) };
+}
 
+/** IRSA: the pod's projected service-account token stands in for a signature. */
+function assumeRoleWithWebIdentity(state: EmulatorState, params: Pair[]): Reply {
+  const roleArn = param(params, "RoleArn");
+  const sessionName = param(params, "RoleSessionName");
+  const token = param(params, "WebIdentityToken");
+  if (roleArn === undefined) throw constraint("roleArn", roleArn, "not be null");
+  if (sessionName === undefined || !ROLE_SESSION_NAME.test(sessionName)) {
+    throw constraint("roleSessionName", sessionName, "satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64");
+  }
+  const role = state.roles.get(roleArn);
+  if (!role || role.webIdentityToken === undefined || token !== role.webIdentityToken) {
+    throw new StsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+  }
+  const session = issueSession(state, role, sessionName, readDurationSeconds(param(params, "DurationSeconds"), false));
+  return {
+    action: "AssumeRoleWithWebIdentity",
+    result: [...sessionResult(session), ["SubjectFromWebIdentityToken", "system:serviceaccount:default:app"], ["Audience", "sts.amazonaws.com"], ["Provider", "oidc.eks.example"]],
+  };
+}
+
+function issueSession(state: EmulatorState, role: KnownRole, sessionName: string, requestedSeconds: number | undefined): Principal {
   const lifetimeSeconds = state.sessionDurationSeconds ?? requestedSeconds ?? 3600;
   // STS expirations are whole seconds.
   const issuedAt = Math.floor(state.now().getTime() / 1000) * 1000;
@@ -763,10 +807,11 @@ function assumeRole(state: EmulatorState, caller: Principal, params: Pair[]): Re
     account: role.account,
   };
   state.principals.set(session.accessKeyId, session);
+  return session;
+}
 
-  return {
-    action: "AssumeRole",
-    result: [
+function sessionResult(session: Principal): XmlNode[] {
+  return [
       [
         "AssumedRoleUser",
         [
@@ -783,9 +828,8 @@ function assumeRole(state: EmulatorState, caller: Principal, params: Pair[]): Re
           ["Expiration", session.expiration!.toISOString().replace(/\.\d{3}Z$/, "Z")],
         ],
       ],
-    ],
-    // No JSON form: the shape real STS uses for Credentials in JSON is not something we have verified.
-  };
+  ];
+  // No JSON form: the shape real STS uses for Credentials in JSON is not something we have verified.
 }
 
 /** DurationSeconds: 900..43200, and at most one hour when a role session assumes another role. */

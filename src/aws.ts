@@ -31,6 +31,8 @@ export interface MintedToken {
   endpoint: StsEndpoint;
   source: string;
   accessKeyId: string;
+  /** The profile in use (--profile or AWS_PROFILE), if any. */
+  profile?: string;
   arn?: string;
 }
 
@@ -93,6 +95,7 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
     endpoint,
     source: resolved.source,
     accessKeyId: resolved.credentials.accessKeyId,
+    ...(request.profile || request.env["AWS_PROFILE"] ? { profile: profileLabel } : {}),
     ...(resolved.arn ? { arn: resolved.arn } : {}),
   };
 }

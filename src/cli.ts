@@ -8,7 +8,9 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Deps } from "./deps.js";
 import { EksTokenError } from "./errors.js";
 import { createLogger, redact } from "./log.js";
+import { runCacheClear, runCacheList } from "./commands/cache.js";
 import { runToken, type TokenFlags } from "./commands/token.js";
+import { DEFAULT_MARGIN_MS } from "./cache.js";
 
 const TOKEN_OPTIONS = {
   "cluster-name": { type: "string" },
@@ -24,6 +26,7 @@ const TOKEN_OPTIONS = {
   "token-only": { type: "boolean" },
   "no-cache": { type: "boolean" },
   "cache-dir": { type: "string" },
+  "cache-margin": { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -49,10 +52,15 @@ Options:
   -o, --output FORMAT        exec-credential (default) or token (bare token + newline)
   --token-only               same as --output token
   --no-cache                 do not read or write the token cache
-  --cache-dir DIR            token cache directory
+  --cache-dir DIR            token cache directory (else EKS_TOKEN_CACHE_DIR, ~/.kube/cache/eks-token)
+  --cache-margin DURATION    reuse a cached token only while this much validity remains (default 5m)
   -v, --verbose              say on stderr where credentials came from, region, STS host, timings
   -h, --help                 this help
   --version                  print the version
+
+Other commands:
+  eks-token cache list [--cache-dir DIR] [--output json]     cached tokens: cluster, region, role, expiry (never a token)
+  eks-token cache clear [--cluster-name NAME] [--cache-dir DIR]
 
 Cluster name, region and role may also come from the kubeconfig (exec
 provideClusterInfo: true with clusterName/clusterId/region/roleArn in the
@@ -77,13 +85,23 @@ function parseError(error: unknown): EksTokenError {
   return usage(message);
 }
 
-function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
-  let values;
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
   try {
-    ({ values } = parseArgs({ args: argv, options: TOKEN_OPTIONS, strict: true, allowPositionals: false }));
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw parseError(error);
   }
+}
+
+/** "300", "300s", "5m", "1h" → milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(value);
+  if (!m) throw usage(`invalid ${flag} ${JSON.stringify(value)}: expected seconds or a duration such as 90s, 5m, 1h`);
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s" | "m" | "h"];
+}
+
+function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
+  const values = parse(argv, TOKEN_OPTIONS);
   if (values["cluster-name"] && values["cluster-id"] && values["cluster-name"] !== values["cluster-id"]) {
     throw usage("--cluster-name and --cluster-id name different clusters; give one");
   }
@@ -117,9 +135,35 @@ function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version
       output,
       cache: !(values["no-cache"] ?? false),
       ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
+      cacheMarginMs: values["cache-margin"] !== undefined ? parseDuration(values["cache-margin"], "--cache-margin") : DEFAULT_MARGIN_MS,
       verbose: values.verbose ?? false,
     },
   };
+}
+
+const CACHE_OPTIONS = {
+  "cache-dir": { type: "string" },
+  "cluster-name": { type: "string" },
+  "cluster-id": { type: "string", short: "i" },
+  output: { type: "string", short: "o" },
+  "cache-margin": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+} as const satisfies ParseArgsConfig["options"];
+
+function runCache(argv: string[], deps: Deps, logger: ReturnType<typeof createLogger>): number {
+  const [sub, ...rest] = argv;
+  if (sub !== "list" && sub !== "clear") throw usage(sub ? `unknown cache command ${sub}: expected list or clear` : "cache needs a command: list or clear");
+  const values = parse(rest, CACHE_OPTIONS);
+  const output = values.output ?? "table";
+  if (output !== "table" && output !== "json") throw usage(`unknown --output ${output}: expected table or json`);
+  const clusterId = values["cluster-name"] ?? values["cluster-id"];
+  const flags = {
+    ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    output: output as "table" | "json",
+    cacheMarginMs: values["cache-margin"] !== undefined ? parseDuration(values["cache-margin"], "--cache-margin") : DEFAULT_MARGIN_MS,
+  };
+  return sub === "list" ? runCacheList(flags, deps, logger) : runCacheClear(flags, deps, logger);
 }
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
@@ -135,6 +179,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       deps.stdout(HELP);
       return 0;
     }
+    if (first === "cache") return runCache(rest, deps, logger);
     const tokenArgv = first === "token" ? rest : argv;
     if (first !== undefined && first !== "token" && !first.startsWith("-")) {
       throw usage(`unknown command ${first}`);

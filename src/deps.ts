@@ -4,6 +4,7 @@
 import type { Env } from "./aws-config.js";
 
 export interface Deps {
+  /** Must be process.env outside tests that stub the AWS module: the SDK's credential chain reads process.env itself. */
   env: Env;
   now: () => Date;
   /** The command's result (credential, token, help): nothing else ever goes here. */
@@ -17,4 +18,8 @@ export interface Deps {
   /** Asks for an MFA code on the terminal. */
   promptMfaCode: (serial: string) => Promise<string>;
   version: string;
+  /** The user's home directory (default cache and AWS config locations). */
+  home: string;
+  /** Our uid: cache files owned by anyone else are not trusted (-1 where there are no uids). */
+  uid: number;
 }

@@ -2,6 +2,7 @@
  * The only file that touches the process: argv, env, stdio, exit status.
  */
 import { writeSync } from "node:fs";
+import { homedir } from "node:os";
 import { run } from "./cli.js";
 import type { Deps } from "./deps.js";
 
@@ -31,11 +32,20 @@ const deps: Deps = {
   env: process.env,
   now: () => new Date(),
   stdout: (text) => writeAll(1, text),
-  stderr: (text) => writeAll(2, text),
+  // A closed stderr (`2>&-`, a reader that went away) must not cost the user the credential.
+  stderr: (text) => {
+    try {
+      writeAll(2, text);
+    } catch {
+      /* nowhere to report it */
+    }
+  },
   isTerminal: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   loadAws: () => import("./aws.js"),
   promptMfaCode: async (serial) => (await import("./prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
+  home: process.env["HOME"] || homedir(),
+  uid: process.getuid?.() ?? -1,
 };
 
 run(process.argv.slice(2), deps).then(

@@ -11,7 +11,8 @@ import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { StsEndpoint } from "./endpoint.js";
-import { encodeToken } from "./token.js";
+import { CLUSTER_ID_HEADER, encodeToken } from "./token.js";
+
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -21,7 +22,6 @@ export interface SigningCredentials {
   expiration?: Date;
 }
 
-export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** Both peers presign with X-Amz-Expires=60; STS honours the URL for 15 minutes regardless. */
 export const PRESIGN_EXPIRES_SECONDS = 60;
 

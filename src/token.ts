@@ -4,6 +4,10 @@
  * (base64.RawURLEncoding) and `aws eks get-token`.
  */
 export const TOKEN_PREFIX = "k8s-aws-v1.";
+/** The signed header that binds a token to one cluster. */
+export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
+/** The aws-iam-authenticator server refuses longer tokens (maxTokenLenBytes = 1024 * 4). */
+export const MAX_TOKEN_BYTES = 4096;
 
 export function encodeToken(presignedUrl: string): string {
   return TOKEN_PREFIX + Buffer.from(presignedUrl, "utf8").toString("base64url");

@@ -8,11 +8,9 @@
  * STS emulator.
  */
 import { EksTokenError } from "./errors.js";
-import { decodeToken, TOKEN_PREFIX } from "./token.js";
-import { CLUSTER_ID_HEADER } from "./presign.js";
+import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX } from "./token.js";
 
-/** The server refuses longer tokens (maxTokenLenBytes = 1024 * 4). */
-export const MAX_TOKEN_BYTES = 4096;
+
 /** STS honours a presigned GetCallerIdentity for 15 minutes after X-Amz-Date. */
 export const PRESIGNED_URL_LIFETIME_MS = 15 * 60_000;
 

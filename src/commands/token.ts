@@ -3,15 +3,17 @@
  * ExecCredential (or bare token) out.
  *
  * The pipeline: merge inputs → validate → obtain a credential → preflight → print.
- * "Obtain" is the seam for the disk cache: it will first look the request up
- * by key, and only on a miss load the AWS module and mint.
+ * "Obtain" looks the request up in the disk cache by key, and only on a miss
+ * loads the AWS module and mints.
  */
+import { join } from "node:path";
+import { awsConfigPaths, CACHE_FORMAT, cacheKey, fileStates, isFresh, TokenCache, type CacheEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
 import { EksTokenError } from "../errors.js";
 import { formatExecCredential, parseExecInfo } from "../exec-credential.js";
 import type { Logger } from "../log.js";
 import { validateClusterId, validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../validate.js";
-import { MAX_TOKEN_BYTES } from "../verify.js";
+import { MAX_TOKEN_BYTES } from "../token.js";
 
 export interface TokenFlags {
   clusterId?: string;
@@ -22,9 +24,11 @@ export interface TokenFlags {
   sessionName?: string;
   forwardSessionName: boolean;
   output: "exec-credential" | "token";
-  /** --no-cache turns this off; the cache itself arrives with the disk cache issue. */
+  /** --no-cache turns this off. */
   cache: boolean;
   cacheDir?: string;
+  /** Serve a cached token only while at least this much of its validity remains. */
+  cacheMarginMs: number;
   verbose: boolean;
 }
 
@@ -38,11 +42,6 @@ export interface TokenRequest {
   sessionName?: string;
   forwardSessionName: boolean;
   interactive: boolean;
-}
-
-export interface Credential {
-  token: string;
-  expiration: Date;
 }
 
 /**
@@ -80,8 +79,13 @@ export function tokenRequest(flags: TokenFlags, cluster: ReturnType<typeof parse
   };
 }
 
+export interface Credential {
+  token: string;
+  expiration: Date;
+}
+
 /** Make a fresh token: the miss path. Loads the AWS SDK. */
-async function mint(request: TokenRequest, deps: Deps, logger: Logger): Promise<Credential> {
+async function mint(request: TokenRequest, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);
@@ -92,7 +96,75 @@ async function mint(request: TokenRequest, deps: Deps, logger: Logger): Promise<
       `the token is signed for the custom STS endpoint ${minted.endpoint.host} (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url); an EKS cluster accepts only AWS STS hosts and will answer "Unauthorized" — unset the override for cluster tokens`,
     );
   }
-  return { token: minted.token, expiration: minted.expiration };
+  return {
+    token: minted.token,
+    expiration: minted.expiration,
+    entry: {
+      cluster: request.clusterId,
+      region: minted.region,
+      stsHost: minted.endpoint.host,
+      ...(minted.profile ? { profile: minted.profile } : {}),
+      ...(request.roleArn ? { role: request.roleArn } : {}),
+      ...(minted.arn ? { arn: minted.arn } : {}),
+    },
+  };
+}
+
+/** Where the cache lives: --cache-dir, EKS_TOKEN_CACHE_DIR, else ~/.kube/cache/eks-token. */
+export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "env" | "home">): { dir: string; explicit: boolean } {
+  if (flags.cacheDir) return { dir: flags.cacheDir, explicit: true };
+  if (deps.env["EKS_TOKEN_CACHE_DIR"]) return { dir: deps.env["EKS_TOKEN_CACHE_DIR"], explicit: true };
+  return { dir: join(deps.home, ".kube", "cache", "eks-token"), explicit: false };
+}
+
+/**
+ * The cache in front of mint(): a fresh entry is served as it is; otherwise
+ * the per-key lock is taken before minting, so concurrent cold calls mint once
+ * and the others read what the first wrote.
+ */
+async function obtain(request: TokenRequest, flags: TokenFlags, deps: Deps, logger: Logger): Promise<Credential> {
+  if (!flags.cache) return mint(request, deps, logger);
+  const notes: string[] = [];
+  const { dir, explicit } = cacheDir(flags, deps);
+  const cache = new TokenCache(dir, (note) => notes.push(note), deps.uid);
+  try {
+    const key = cacheKey(request, deps.env, fileStates(awsConfigPaths(deps.env, deps.home)));
+    const fresh = (): CacheEntry | undefined => {
+      const entry = cache.read(key);
+      return entry && isFresh(entry, deps.now(), flags.cacheMarginMs) ? entry : undefined;
+    };
+    const served = (entry: CacheEntry, how: string): Credential => {
+      logger.debug(`${how}: token for ${entry.cluster} valid until ${entry.expiration}`);
+      return { token: entry.token, expiration: new Date(entry.expiration) };
+    };
+    const hit = fresh();
+    if (hit) return served(hit, "cache hit");
+    let written: CacheEntry | undefined;
+    const release = await cache.lock(key, deps.now, () => (written = fresh()) !== undefined);
+    try {
+      // Another process may have written the entry while we waited, or just before we took the lock.
+      const ready = written ?? (release ? fresh() : undefined);
+      if (ready) return served(ready, "cache hit after waiting");
+      const minted = await mint(request, deps, logger);
+      cache.write(key, {
+        format: CACHE_FORMAT,
+        token: minted.token,
+        expiration: minted.expiration.toISOString(),
+        createdAt: deps.now().toISOString(),
+        ...minted.entry,
+      });
+      return minted;
+    } finally {
+      release?.();
+    }
+  } finally {
+    // A cache problem is a note, never a failure; one line at most.
+    const note = notes[0];
+    if (note) {
+      if (explicit) logger.warn(note);
+      else logger.debug(note);
+    }
+  }
 }
 
 /** Warn about what the server would reject, but still print: the user may know better. */
@@ -111,7 +183,7 @@ export async function runToken(flags: TokenFlags, deps: Deps, logger: Logger): P
   // Inside kubectl, spec.interactive decides; outside it, whether a terminal is attached.
   const interactive = execInfo.interactive ?? deps.isTerminal;
   const request = tokenRequest(flags, execInfo.cluster, interactive);
-  const credential = await mint(request, deps, logger);
+  const credential = await obtain(request, flags, deps, logger);
   preflight(credential, logger);
   deps.stdout(
     flags.output === "token"

@@ -12,7 +12,7 @@ export interface Deps {
   /** Diagnostics. */
   stderr: (text: string) => void;
   /** A terminal is attached (stdin and stderr are TTYs): we may prompt outside kubectl. */
-  isTerminal: boolean;
+  isTerminal: () => boolean;
   /** Loads the miss-path module (SDK, signer) on demand: the seam that keeps the hit path light. */
   loadAws: () => Promise<typeof import("./aws.js")>;
   /** Asks for an MFA code on the terminal. */

@@ -40,7 +40,11 @@ const deps: Deps = {
       /* nowhere to report it */
     }
   },
-  isTerminal: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  // Asked only on a miss: loading node:tty (or touching process.stdin) costs ~4 ms of start-up.
+  isTerminal: () => {
+    const { isatty } = require("node:tty") as typeof import("node:tty");
+    return isatty(0) && isatty(2);
+  },
   loadAws: () => import("./aws.js"),
   promptMfaCode: async (serial) => (await import("./prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",

@@ -90,7 +90,7 @@ describe("credentials through STS", () => {
   });
 
   it("MFA: a wrong code is refused by STS with a clear line", async () => {
-    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa"], "654321\n");
+    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa", "--no-cache"], "654321\n");
     expect(status).toBe(3);
     expect(screen).toMatch(/eks-token: could not get AWS credentials \(profile mfa\): .*MultiFactorAuthentication failed/);
     expect(screen).not.toMatch(/k8s-aws-v1\./);

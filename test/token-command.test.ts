@@ -38,7 +38,7 @@ async function token(...argv: string[]): Promise<{ status: number; token: string
     now: () => clock,
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
-    isTerminal: false,
+    isTerminal: () => false,
     loadAws: () => {
       loads += 1;
       return import("../src/aws.js");

@@ -41,14 +41,13 @@ export interface TokenRequest {
   externalId?: string;
   sessionName?: string;
   forwardSessionName: boolean;
-  interactive: boolean;
 }
 
 /**
  * Flags win; kubeconfig cluster info (provideClusterInfo) fills the gaps, so
  * one user entry can serve many clusters.
  */
-export function tokenRequest(flags: TokenFlags, cluster: ReturnType<typeof parseExecInfo>["cluster"], interactive: boolean): TokenRequest {
+export function tokenRequest(flags: TokenFlags, cluster: ReturnType<typeof parseExecInfo>["cluster"]): TokenRequest {
   const clusterId = flags.clusterId ?? cluster.clusterName ?? cluster.clusterId;
   if (!clusterId) {
     throw new EksTokenError("usage", "no cluster name given", {
@@ -75,7 +74,6 @@ export function tokenRequest(flags: TokenFlags, cluster: ReturnType<typeof parse
     ...(flags.externalId !== undefined ? { externalId: flags.externalId } : {}),
     ...(flags.sessionName !== undefined ? { sessionName: flags.sessionName } : {}),
     forwardSessionName: flags.forwardSessionName,
-    interactive,
   };
 }
 
@@ -85,11 +83,11 @@ export interface Credential {
 }
 
 /** Make a fresh token: the miss path. Loads the AWS SDK. */
-async function mint(request: TokenRequest, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
+async function mint(request: TokenRequest, interactive: boolean, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);
-  const minted = await aws.mintToken({ ...request, env: deps.env, now: deps.now }, { logger, promptMfaCode: deps.promptMfaCode });
+  const minted = await aws.mintToken({ ...request, interactive, env: deps.env, now: deps.now }, { logger, promptMfaCode: deps.promptMfaCode });
   logger.debug(`signed as ${minted.accessKeyId} (${minted.source}) for ${request.clusterId} in ${Date.now() - started} ms`);
   if (minted.endpoint.custom) {
     logger.warn(
@@ -122,8 +120,8 @@ export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "
  * the per-key lock is taken before minting, so concurrent cold calls mint once
  * and the others read what the first wrote.
  */
-async function obtain(request: TokenRequest, flags: TokenFlags, deps: Deps, logger: Logger): Promise<Credential> {
-  if (!flags.cache) return mint(request, deps, logger);
+async function obtain(request: TokenRequest, interactive: () => boolean, flags: TokenFlags, deps: Deps, logger: Logger): Promise<Credential> {
+  if (!flags.cache) return mint(request, interactive(), deps, logger);
   const notes: string[] = [];
   const { dir, explicit } = cacheDir(flags, deps);
   const cache = new TokenCache(dir, (note) => notes.push(note), deps.uid);
@@ -145,7 +143,7 @@ async function obtain(request: TokenRequest, flags: TokenFlags, deps: Deps, logg
       // Another process may have written the entry while we waited, or just before we took the lock.
       const ready = written ?? (release ? fresh() : undefined);
       if (ready) return served(ready, "cache hit after waiting");
-      const minted = await mint(request, deps, logger);
+      const minted = await mint(request, interactive(), deps, logger);
       cache.write(key, {
         format: CACHE_FORMAT,
         token: minted.token,
@@ -180,10 +178,10 @@ function preflight(credential: Credential, logger: Logger): void {
 export async function runToken(flags: TokenFlags, deps: Deps, logger: Logger): Promise<number> {
   const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);
   for (const warning of execInfo.warnings) logger.warn(warning);
-  // Inside kubectl, spec.interactive decides; outside it, whether a terminal is attached.
-  const interactive = execInfo.interactive ?? deps.isTerminal;
-  const request = tokenRequest(flags, execInfo.cluster, interactive);
-  const credential = await obtain(request, flags, deps, logger);
+  // Inside kubectl, spec.interactive decides; outside it, whether a terminal is attached (asked only on a miss).
+  const interactive = () => execInfo.interactive ?? deps.isTerminal();
+  const request = tokenRequest(flags, execInfo.cluster);
+  const credential = await obtain(request, interactive, flags, deps, logger);
   preflight(credential, logger);
   deps.stdout(
     flags.output === "token"

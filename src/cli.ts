@@ -166,6 +166,9 @@ function runCache(argv: string[], deps: Deps, logger: ReturnType<typeof createLo
   return sub === "list" ? runCacheList(flags, deps, logger) : runCacheClear(flags, deps, logger);
 }
 
+/** Commands that live in the tools bundle; the token path never loads it. */
+const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig"]);
+
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const verboseRequested = argv.includes("--verbose") || argv.includes("-v");
   const logger = createLogger(deps.stderr, verboseRequested);
@@ -180,6 +183,10 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       return 0;
     }
     if (first === "cache") return runCache(rest, deps, logger);
+    if (first !== undefined && TOOL_NAMES.has(first)) {
+      const tools = await deps.loadTools();
+      return await tools.TOOL_COMMANDS[first]!(rest, deps, logger);
+    }
     const tokenArgv = first === "token" ? rest : argv;
     if (first !== undefined && first !== "token" && !first.startsWith("-")) {
       throw usage(`unknown command ${first}`);

@@ -15,6 +15,12 @@ export interface Deps {
   isTerminal: () => boolean;
   /** Loads the miss-path module (SDK, signer) on demand: the seam that keeps the hit path light. */
   loadAws: () => Promise<typeof import("./aws.js")>;
+  /** Loads the other commands' bundle (decode, verify, whoami, aws-auth, kubeconfig). */
+  loadTools: () => Promise<typeof import("./tools.js")>;
+  /** Reads all of standard input (for `-` arguments). */
+  readStdin: () => Promise<string>;
+  /** How to run this program again: the absolute path written into kubeconfig exec entries. */
+  selfCommand: string;
   /** Asks for an MFA code on the terminal. */
   promptMfaCode: (serial: string) => Promise<string>;
   version: string;

@@ -16,6 +16,10 @@ export type ErrorCode =
   | "token-format"
   | "token-cluster"
   | "sts-rejected"
+  | "bad-file"
+  | "lint-failed"
+  | "no-match"
+  | "aws-call"
   | "internal";
 
 /** Exit statuses are part of the CLI contract; scripts branch on them. */
@@ -33,6 +37,10 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   "token-format": 6,
   "token-cluster": 7,
   "sts-rejected": 8,
+  "bad-file": 2,
+  "lint-failed": 1,
+  "no-match": 1,
+  "aws-call": 4,
   internal: 1,
 };
 

@@ -46,6 +46,14 @@ const deps: Deps = {
     return isatty(0) && isatty(2);
   },
   loadAws: () => import("./aws.js"),
+  loadTools: () => import("./tools.js"),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+  // The bundle (dist/eks-token.cjs, executable, with a shebang), or the single binary itself.
+  selfCommand: process.argv[1] && !process.argv[1].endsWith("/node") ? process.argv[1] : process.execPath,
   promptMfaCode: async (serial) => (await import("./prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
   home: process.env["HOME"] || homedir(),

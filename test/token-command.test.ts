@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli.js";
-import type { Deps } from "../src/deps.js";
 import { EXAMPLE_KEYS } from "./support/cli.js";
+import { testDeps } from "./support/deps.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 let home: string;
@@ -23,8 +23,6 @@ beforeEach(() => {
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 async function token(...argv: string[]): Promise<{ status: number; token: string; expiration: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
   // The AWS SDK's credential chain reads process.env itself, so the injected env has to be the real one.
   Object.assign(process.env, {
     ...EXAMPLE_KEYS,
@@ -33,24 +31,17 @@ async function token(...argv: string[]): Promise<{ status: number; token: string
     AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
     AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9",
   });
-  const deps: Deps = {
-    env: process.env,
+  const { deps, stdout: out, stderr: err } = testDeps({
     now: () => clock,
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    isTerminal: () => false,
     loadAws: () => {
       loads += 1;
       return import("../src/aws.js");
     },
-    promptMfaCode: () => Promise.reject(new Error("no prompt in tests")),
-    version: "test",
     home,
-    uid: process.getuid?.() ?? -1,
-  };
+  });
   const status = await run(["-i", "c", ...argv], deps);
-  const parsed = status === 0 ? JSON.parse(stdout) : undefined;
-  return { status, token: parsed?.status.token ?? "", expiration: parsed?.status.expirationTimestamp ?? "", stderr };
+  const parsed = status === 0 ? JSON.parse(out()) : undefined;
+  return { status, token: parsed?.status.token ?? "", expiration: parsed?.status.expirationTimestamp ?? "", stderr: err() };
 }
 
 const at = (iso: string) => {

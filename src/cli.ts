@@ -4,33 +4,14 @@
  * kubectl starts us on every command), dispatches to the command, and turns
  * every failure into one stderr line. Never exits the process.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parse, parseDuration, usage } from "./args.js";
 import type { Deps } from "./deps.js";
 import { EksTokenError } from "./errors.js";
 import { createLogger, redact } from "./log.js";
 import { runCacheClear, runCacheList } from "./commands/cache.js";
-import { runToken, type TokenFlags } from "./commands/token.js";
+import { runToken, tokenFlags } from "./commands/token.js";
 import { DEFAULT_MARGIN_MS } from "./cache.js";
-
-const TOKEN_OPTIONS = {
-  "cluster-name": { type: "string" },
-  "cluster-id": { type: "string", short: "i" },
-  region: { type: "string" },
-  profile: { type: "string" },
-  "role-arn": { type: "string", short: "r" },
-  role: { type: "string" },
-  "external-id": { type: "string", short: "e" },
-  "session-name": { type: "string", short: "s" },
-  "forward-session-name": { type: "boolean" },
-  output: { type: "string", short: "o" },
-  "token-only": { type: "boolean" },
-  "no-cache": { type: "boolean" },
-  "cache-dir": { type: "string" },
-  "cache-margin": { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const satisfies ParseArgsConfig["options"];
 
 export const HELP = `eks-token: kubectl exec credential plugin for Amazon EKS
 
@@ -66,80 +47,6 @@ Cluster name, region and role may also come from the kubeconfig (exec
 provideClusterInfo: true with clusterName/clusterId/region/roleArn in the
 cluster's client.authentication.k8s.io/exec extension).
 `;
-
-function usage(message: string): EksTokenError {
-  return new EksTokenError("usage", message, { hint: "see eks-token --help" });
-}
-
-/** parseArgs's messages are long and mention "positional arguments"; say it in one short line. */
-function parseError(error: unknown): EksTokenError {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  // "Option '-i, --cluster-id <value>' argument missing" → "--cluster-id"
-  const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, "").split(", ").pop();
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usage(`unknown option ${option ?? message}`);
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return usage(option ? `option ${option} ${/argument missing/.test(message) ? "needs a value" : "takes no value"}` : message);
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return usage(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`.trim());
-  return usage(message);
-}
-
-function parse<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw parseError(error);
-  }
-}
-
-/** "300", "300s", "5m", "1h" → milliseconds. */
-export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+)(s|m|h)?$/.exec(value);
-  if (!m) throw usage(`invalid ${flag} ${JSON.stringify(value)}: expected seconds or a duration such as 90s, 5m, 1h`);
-  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s" | "m" | "h"];
-}
-
-function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
-  const values = parse(argv, TOKEN_OPTIONS);
-  if (values["cluster-name"] && values["cluster-id"] && values["cluster-name"] !== values["cluster-id"]) {
-    throw usage("--cluster-name and --cluster-id name different clusters; give one");
-  }
-  if (values["role-arn"] && values.role && values["role-arn"] !== values.role) {
-    throw usage("--role-arn and --role name different roles; give one");
-  }
-  if (values["session-name"] && values["forward-session-name"]) {
-    throw usage("--session-name and --forward-session-name cannot be used together");
-  }
-  let output = values.output ?? "exec-credential";
-  if (values["token-only"]) {
-    if (values.output && values.output !== "token") throw usage(`--token-only conflicts with --output ${values.output}`);
-    output = "token";
-  }
-  if (output !== "exec-credential" && output !== "token") {
-    throw usage(`unknown --output ${output}: expected exec-credential or token`);
-  }
-  const clusterId = values["cluster-name"] ?? values["cluster-id"];
-  const roleArn = values["role-arn"] ?? values.role;
-  return {
-    help: values.help ?? false,
-    version: values.version ?? false,
-    flags: {
-      ...(clusterId !== undefined ? { clusterId } : {}),
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(roleArn !== undefined ? { roleArn } : {}),
-      ...(values["external-id"] !== undefined ? { externalId: values["external-id"] } : {}),
-      ...(values["session-name"] !== undefined ? { sessionName: values["session-name"] } : {}),
-      forwardSessionName: values["forward-session-name"] ?? false,
-      output,
-      cache: !(values["no-cache"] ?? false),
-      ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
-      cacheMarginMs: values["cache-margin"] !== undefined ? parseDuration(values["cache-margin"], "--cache-margin") : DEFAULT_MARGIN_MS,
-      verbose: values.verbose ?? false,
-    },
-  };
-}
 
 const CACHE_OPTIONS = {
   "cache-dir": { type: "string" },

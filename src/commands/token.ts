@@ -7,6 +7,9 @@
  * loads the AWS module and mints.
  */
 import { join } from "node:path";
+import type { ParseArgsConfig } from "node:util";
+import { parse, parseDuration, usage } from "../args.js";
+import { DEFAULT_MARGIN_MS } from "../cache.js";
 import { awsConfigPaths, CACHE_FORMAT, cacheKey, fileStates, isFresh, TokenCache, type CacheEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
 import { EksTokenError } from "../errors.js";
@@ -30,6 +33,68 @@ export interface TokenFlags {
   /** Serve a cached token only while at least this much of its validity remains. */
   cacheMarginMs: number;
   verbose: boolean;
+}
+
+export const TOKEN_OPTIONS = {
+  "cluster-name": { type: "string" },
+  "cluster-id": { type: "string", short: "i" },
+  region: { type: "string" },
+  profile: { type: "string" },
+  "role-arn": { type: "string", short: "r" },
+  role: { type: "string" },
+  "external-id": { type: "string", short: "e" },
+  "session-name": { type: "string", short: "s" },
+  "forward-session-name": { type: "boolean" },
+  output: { type: "string", short: "o" },
+  "token-only": { type: "boolean" },
+  "no-cache": { type: "boolean" },
+  "cache-dir": { type: "string" },
+  "cache-margin": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** The token command's flags (also read by whoami and aws-auth explain, which make tokens too). */
+export function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
+  const values = parse(argv, TOKEN_OPTIONS);
+  if (values["cluster-name"] && values["cluster-id"] && values["cluster-name"] !== values["cluster-id"]) {
+    throw usage("--cluster-name and --cluster-id name different clusters; give one");
+  }
+  if (values["role-arn"] && values.role && values["role-arn"] !== values.role) {
+    throw usage("--role-arn and --role name different roles; give one");
+  }
+  if (values["session-name"] && values["forward-session-name"]) {
+    throw usage("--session-name and --forward-session-name cannot be used together");
+  }
+  let output = values.output ?? "exec-credential";
+  if (values["token-only"]) {
+    if (values.output && values.output !== "token") throw usage(`--token-only conflicts with --output ${values.output}`);
+    output = "token";
+  }
+  if (output !== "exec-credential" && output !== "token") {
+    throw usage(`unknown --output ${output}: expected exec-credential or token`);
+  }
+  const clusterId = values["cluster-name"] ?? values["cluster-id"];
+  const roleArn = values["role-arn"] ?? values.role;
+  return {
+    help: values.help ?? false,
+    version: values.version ?? false,
+    flags: {
+      ...(clusterId !== undefined ? { clusterId } : {}),
+      ...(values.region !== undefined ? { region: values.region } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      ...(roleArn !== undefined ? { roleArn } : {}),
+      ...(values["external-id"] !== undefined ? { externalId: values["external-id"] } : {}),
+      ...(values["session-name"] !== undefined ? { sessionName: values["session-name"] } : {}),
+      forwardSessionName: values["forward-session-name"] ?? false,
+      output,
+      cache: !(values["no-cache"] ?? false),
+      ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
+      cacheMarginMs: values["cache-margin"] !== undefined ? parseDuration(values["cache-margin"], "--cache-margin") : DEFAULT_MARGIN_MS,
+      verbose: values.verbose ?? false,
+    },
+  };
 }
 
 /** What is signed, and as whom: everything that decides the token. */

@@ -34,6 +34,16 @@ export function parse<O extends Options>(argv: string[], options: O) {
   }
 }
 
+/** The same, for commands that also take arguments (a lone `-` means standard input). */
+export function parsePositionals<O extends Options>(argv: string[], options: O) {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return { values, positionals };
+  } catch (error) {
+    throw parseError(error);
+  }
+}
+
 /** "300", "300s", "5m", "1h" → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(value);

@@ -226,6 +226,8 @@ export function canonicalArn(arn: string): string {
 export interface StsResponse {
   status: number;
   body: string;
+  /** STS's Date header, when it sent one (for clock-skew checks). */
+  date?: string;
 }
 
 export type StsFetch = (url: string, headers: Record<string, string>) => Promise<StsResponse>;

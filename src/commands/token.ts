@@ -26,7 +26,8 @@ export interface TokenFlags {
   externalId?: string;
   sessionName?: string;
   forwardSessionName: boolean;
-  output: "exec-credential" | "token";
+  /** exec-credential or token for the token command; whoami takes text or json. */
+  output: string;
   /** --no-cache turns this off. */
   cache: boolean;
   cacheDir?: string;
@@ -57,7 +58,14 @@ export const TOKEN_OPTIONS = {
 
 /** The token command's flags (also read by whoami and aws-auth explain, which make tokens too). */
 export function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
-  const values = parse(argv, TOKEN_OPTIONS);
+  return tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["exec-credential", "token"]);
+}
+
+/** Checks and shapes parsed token flags; `outputs` lists the --output values the command takes (the first is the default). */
+export function tokenFlagsFrom(
+  values: ReturnType<typeof parse<typeof TOKEN_OPTIONS>>,
+  outputs: string[],
+): { flags: TokenFlags; help: boolean; version: boolean } {
   if (values["cluster-name"] && values["cluster-id"] && values["cluster-name"] !== values["cluster-id"]) {
     throw usage("--cluster-name and --cluster-id name different clusters; give one");
   }
@@ -67,13 +75,14 @@ export function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; 
   if (values["session-name"] && values["forward-session-name"]) {
     throw usage("--session-name and --forward-session-name cannot be used together");
   }
-  let output = values.output ?? "exec-credential";
+  let output = values.output ?? outputs[0]!;
   if (values["token-only"]) {
+    if (!outputs.includes("token")) throw usage("--token-only applies to the token command only");
     if (values.output && values.output !== "token") throw usage(`--token-only conflicts with --output ${values.output}`);
     output = "token";
   }
-  if (output !== "exec-credential" && output !== "token") {
-    throw usage(`unknown --output ${output}: expected exec-credential or token`);
+  if (!outputs.includes(output)) {
+    throw usage(`unknown --output ${output}: expected ${outputs.join(" or ")}`);
   }
   const clusterId = values["cluster-name"] ?? values["cluster-id"];
   const roleArn = values["role-arn"] ?? values.role;
@@ -148,7 +157,7 @@ export interface Credential {
 }
 
 /** Make a fresh token: the miss path. Loads the AWS SDK. */
-async function mint(request: TokenRequest, interactive: boolean, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
+export async function mint(request: TokenRequest, interactive: boolean, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);

@@ -35,6 +35,8 @@ export interface FakeClusterOptions {
   sessionDurationSeconds?: number;
   /** Clock for the emulator and the verifier. */
   now?: () => Date;
+  /** Extra DNS names the servers' certificate covers (to reach the emulator as sts.REGION.amazonaws.com). */
+  tlsNames?: string[];
 }
 
 export interface FakeCluster {
@@ -90,7 +92,7 @@ export function mapIdentity(identity: Identity, mappings: Mapping[]): MappedUser
 export async function startFakeCluster(options: FakeClusterOptions): Promise<FakeCluster> {
   const dir = mkdtempSync(join(tmpdir(), "eks-token-cluster-"));
   const now = options.now ?? (() => new Date());
-  const ca = makeTestCa(dir);
+  const ca = makeTestCa(dir, options.tlsNames ?? []);
   // HTTPS, so a token made with AWS_ENDPOINT_URL_STS pointing here has the https scheme the server demands.
   const sts = await startStsEmulator({
     users: options.users,

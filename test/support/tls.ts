@@ -30,7 +30,8 @@ function openssl(args: string[]): void {
 // both that and the .srl file -CAcreateserial would leave behind.
 const serial = (): string => "0x" + (randomBytes(8).readBigUInt64BE() | 1n << 62n).toString(16);
 
-export function makeTestCa(dir: string): TestCa {
+/** `names`: more DNS names for the server certificate (e.g. sts.us-east-1.amazonaws.com, to serve a token's own host on loopback). */
+export function makeTestCa(dir: string, names: string[] = []): TestCa {
   const caKeyFile = join(dir, "ca.key");
   const caFile = join(dir, "ca.crt");
   const keyFile = join(dir, "server.key");
@@ -54,7 +55,7 @@ export function makeTestCa(dir: string): TestCa {
       "basicConstraints=critical,CA:FALSE",
       "keyUsage=critical,digitalSignature",
       "extendedKeyUsage=serverAuth",
-      "subjectAltName=IP:127.0.0.1,IP:0:0:0:0:0:0:0:1,DNS:localhost",
+      `subjectAltName=IP:127.0.0.1,IP:0:0:0:0:0:0:0:1,DNS:localhost${names.map((n) => `,DNS:${n}`).join("")}`,
       "subjectKeyIdentifier=hash",
       "authorityKeyIdentifier=keyid",
       "",

@@ -76,6 +76,7 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
       ...(request.sessionName ? { sessionName: request.sessionName } : {}),
       forwardSessionName: request.forwardSessionName,
       interactive: request.interactive,
+      env: request.env,
       now: request.now,
     },
     deps,

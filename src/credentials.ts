@@ -5,9 +5,13 @@
  * files, role_arn with source_profile or credential_source, credential_process,
  * SSO, web identity / IRSA, container credentials / EKS Pod Identity, IMDSv2).
  * Errors are turned into one EksTokenError line with what to do next.
+ *
+ * The SDK packages are imported where they are needed, not at the top: in the
+ * CommonJS bundle that keeps them from being evaluated on paths that do not use
+ * them (the whole chain and the STS client cost tens of milliseconds to load,
+ * and static environment credentials need neither).
  */
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { EndpointSettings } from "./endpoint.js";
 import { EksTokenError } from "./errors.js";
@@ -26,6 +30,8 @@ export interface CredentialRequest {
   forwardSessionName: boolean;
   /** Whether we may ask for an MFA code. */
   interactive: boolean;
+  /** The environment the SDK's providers read (they read process.env themselves: pass that). */
+  env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
 }
 
@@ -141,7 +147,8 @@ function chainError(error: unknown, request: CredentialRequest): EksTokenError {
   });
 }
 
-function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): STSClient {
+async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): Promise<STSClient> {
+  const { STSClient } = await import("./sdk-chain.js");
   return new STSClient({
     region: settings.region,
     credentials,
@@ -184,6 +191,7 @@ function stsCallError(error: unknown, what: string, request: CredentialRequest, 
 /** The caller's session name: the part after ":" in an assumed-role UserId (what aws-iam-authenticator forwards). */
 async function callerSessionName(client: STSClient, request: CredentialRequest, host: string): Promise<string | undefined> {
   try {
+    const { GetCallerIdentityCommand } = await import("./sdk-chain.js");
     const identity = await client.send(new GetCallerIdentityCommand({}));
     const parts = (identity.UserId ?? "").split(":");
     return parts.length === 2 ? parts[1] : undefined;
@@ -192,10 +200,24 @@ async function callerSessionName(client: STSClient, request: CredentialRequest, 
   }
 }
 
+/**
+ * The chain's first link, alone: with no profile named, static keys in the
+ * environment answer before anything else (credential-provider-node's
+ * defaultProvider), so taking them with the same provider is the same result
+ * without loading the rest of the chain.
+ */
+async function environmentFirst(request: CredentialRequest, env: Readonly<Record<string, string | undefined>>, logger: Logger) {
+  if (request.profile || env["AWS_PROFILE"] || !env["AWS_ACCESS_KEY_ID"] || !env["AWS_SECRET_ACCESS_KEY"]) return undefined;
+  const { fromEnv } = await import("@aws-sdk/credential-provider-env");
+  return fromEnv({ logger: sdkLogger(logger) });
+}
+
 export async function resolveCredentials(request: CredentialRequest, deps: CredentialDeps): Promise<ResolvedCredentials> {
   const logger = deps.logger;
   const region = request.endpoint.region;
-  const provider = fromNodeProviderChain({
+  const provider =
+    (await environmentFirst(request, request.env, logger)) ??
+    (await import("./sdk-chain.js")).fromNodeProviderChain({
     ...(request.profile ? { profile: request.profile } : {}),
     logger: sdkLogger(logger),
     clientConfig: { region, ...CLIENT_LIMITS },
@@ -222,7 +244,7 @@ export async function resolveCredentials(request: CredentialRequest, deps: Crede
   }
 
   const host = hostOf(request.endpoint, `sts.${region}`);
-  const client = stsClient(base, request.endpoint, logger);
+  const client = await stsClient(base, request.endpoint, logger);
   let sessionName = request.sessionName;
   if (request.forwardSessionName) {
     sessionName = await callerSessionName(client, request, host);
@@ -231,6 +253,7 @@ export async function resolveCredentials(request: CredentialRequest, deps: Crede
   sessionName ??= `eks-token-${request.now().getTime()}`;
   const assumeStarted = Date.now();
   try {
+    const { AssumeRoleCommand } = await import("./sdk-chain.js");
     const response = await client.send(
       new AssumeRoleCommand({
         RoleArn: request.roleArn,

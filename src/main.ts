@@ -3,10 +3,14 @@
  */
 import { writeSync } from "node:fs";
 import { homedir } from "node:os";
+import { resolve } from "node:path";
 import { run } from "./cli.js";
 import type { Deps } from "./deps.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
+/** Defined true when built into the single executable (scripts/build-binary.mjs). */
+declare const EKS_TOKEN_SEA: boolean | undefined;
+const inBinary = typeof EKS_TOKEN_SEA === "boolean" && EKS_TOKEN_SEA;
 
 /**
  * Synchronous writes: measured ~2 ms faster at start-up than process.stdout,
@@ -52,8 +56,8 @@ const deps: Deps = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString("utf8");
   },
-  // The bundle (dist/eks-token.cjs, executable, with a shebang), or the single binary itself.
-  selfCommand: process.argv[1] && !process.argv[1].endsWith("/node") ? process.argv[1] : process.execPath,
+  // The single binary itself, or the bundle (dist/eks-token.cjs: executable, with a shebang).
+  selfCommand: inBinary ? process.execPath : resolve(process.argv[1] ?? process.execPath),
   promptMfaCode: async (serial) => (await import("./prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
   home: process.env["HOME"] || homedir(),

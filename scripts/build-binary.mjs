@@ -51,20 +51,38 @@ function fetchNode() {
 }
 
 // In the binary, the lazy bundles come from SEA assets instead of sibling files.
+// An asset is compiled on first use; its own require("./x.cjs") of another
+// lazy bundle (aws.cjs loads sdk-chain.cjs) goes through the same loader, and
+// everything else through the SEA's require, which serves node's built-ins.
+const SEA_LOADER = `
+  const { getAsset } = require("node:sea");
+  const { compileFunction } = require("node:vm");
+  const loaded = new Map();
+  function assetRequire(id) {
+    const m = /^\\.\\/(.+)\\.cjs$/.exec(id);
+    return m ? load(m[1]) : require(id);
+  }
+  function load(name) {
+    if (!loaded.has(name)) {
+      const mod = { exports: {} };
+      loaded.set(name, mod);
+      const code = getAsset(name + ".cjs", "utf8");
+      compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: "eks-token:" + name + ".cjs" })(
+        mod.exports, assetRequire, mod, name + ".cjs", ".");
+    }
+    return loaded.get(name).exports;
+  }
+  module.exports = { load };`;
+
 const seaAssets = {
   name: "sea-assets",
   setup(b) {
     b.onResolve({ filter: LAZY_IMPORT }, (a) => ({ path: a.path.match(LAZY_IMPORT)[1], namespace: "sea-asset" }));
+    b.onResolve({ filter: /^sea-loader$/ }, () => ({ path: "sea-loader", namespace: "sea-loader" }));
+    b.onLoad({ filter: /.*/, namespace: "sea-loader" }, () => ({ loader: "js", contents: SEA_LOADER }));
     b.onLoad({ filter: /.*/, namespace: "sea-asset" }, (a) => ({
       loader: "js",
-      contents: `
-        const { getAsset } = require("node:sea");
-        const { compileFunction } = require("node:vm");
-        const code = getAsset(${JSON.stringify(`${a.path}.cjs`)}, "utf8");
-        const loaded = { exports: {} };
-        compileFunction(code, ["exports", "require", "module", "__filename", "__dirname"], { filename: ${JSON.stringify(`eks-token:${a.path}.cjs`)} })(
-          loaded.exports, require, loaded, ${JSON.stringify(`${a.path}.cjs`)}, ".");
-        module.exports = loaded.exports;`,
+      contents: `module.exports = require("sea-loader").load(${JSON.stringify(a.path)});`,
     }));
   },
 };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isStsHostForPartition } from "../src/endpoint.js";
 import { verifyToken } from "../src/verify.js";
-import { EXAMPLE_KEYS, runCli, sandbox, type Sandbox } from "./support/cli.js";
+import { ARTIFACTS, EXAMPLE_KEYS, runCli as run, sandbox, type Sandbox } from "./support/cli.js";
 import { loopbackStsFetch, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 
 let box: Sandbox;
@@ -25,296 +25,301 @@ afterEach(() => box.cleanup());
 const token = (stdout: string) => JSON.parse(stdout).status.token as string;
 const entries = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".json")) : []);
 
-describe("hit and miss", () => {
-  it("the second call is a hit: same token and expiry, no AWS SDK loaded", async () => {
-    const first = await runCli(["-i", "c", "--verbose"], env);
-    expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/loaded the AWS SDK/);
-    const second = await runCli(["-i", "c", "--verbose"], env);
-    expect(second.status).toBe(0);
-    expect(second.stdout).toBe(first.stdout);
-    expect(second.stderr).toMatch(/cache hit/);
-    expect(second.stderr).not.toMatch(/AWS SDK|credential-provider/);
-    expect(entries()).toHaveLength(1);
-  });
+describe.each(ARTIFACTS)("$name", (artifact) => {
+  const runCli = (args: string[], env: Record<string, string>, options: { timeoutMs?: number } = {}) =>
+    run(args, env, { ...options, command: artifact.command });
 
-  it("a hit answers in the apiVersion kubectl asks for now, with the original expiry", async () => {
-    const first = JSON.parse((await runCli(["-i", "c"], env)).stdout);
-    const info = JSON.stringify({ kind: "ExecCredential", apiVersion: "client.authentication.k8s.io/v1", spec: { interactive: false } });
-    const second = JSON.parse((await runCli(["-i", "c"], { ...env, KUBERNETES_EXEC_INFO: info })).stdout);
-    expect(second.apiVersion).toBe("client.authentication.k8s.io/v1");
-    expect(second.status).toEqual(first.status);
-  });
+  describe("hit and miss", () => {
+    it("the second call is a hit: same token and expiry, no AWS SDK loaded", async () => {
+      const first = await runCli(["-i", "c", "--verbose"], env);
+      expect(first.status).toBe(0);
+      expect(first.stderr).toMatch(/loaded the AWS SDK/);
+      const second = await runCli(["-i", "c", "--verbose"], env);
+      expect(second.status).toBe(0);
+      expect(second.stdout).toBe(first.stdout);
+      expect(second.stderr).toMatch(/cache hit/);
+      expect(second.stderr).not.toMatch(/AWS SDK|credential-provider/);
+      expect(entries()).toHaveLength(1);
+    });
 
-  it("--output token is served from the cache too", async () => {
-    const first = await runCli(["-i", "c"], env);
-    const bare = await runCli(["-i", "c", "--output", "token"], env);
-    expect(bare.stdout).toBe(`${token(first.stdout)}\n`);
-  });
+    it("a hit answers in the apiVersion kubectl asks for now, with the original expiry", async () => {
+      const first = JSON.parse((await runCli(["-i", "c"], env)).stdout);
+      const info = JSON.stringify({ kind: "ExecCredential", apiVersion: "client.authentication.k8s.io/v1", spec: { interactive: false } });
+      const second = JSON.parse((await runCli(["-i", "c"], { ...env, KUBERNETES_EXEC_INFO: info })).stdout);
+      expect(second.apiVersion).toBe("client.authentication.k8s.io/v1");
+      expect(second.status).toEqual(first.status);
+    });
 
-  it.each<[string, string[], Record<string, string>]>([
-    ["another cluster", ["-i", "other"], {}],
-    ["another region", ["-i", "c", "--region", "eu-west-1"], {}],
-    ["another access key", ["-i", "c"], { AWS_ACCESS_KEY_ID: "AKIAOTHERKEY00000001" }],
-    ["FIPS", ["-i", "c"], { AWS_USE_FIPS_ENDPOINT: "true" }],
-  ])("%s misses", async (_name, args, extra) => {
-    const first = await runCli(["-i", "c"], env);
-    const other = await runCli([...args, "--verbose"], { ...env, ...extra });
-    expect(other.status).toBe(0);
-    expect(token(other.stdout)).not.toBe(token(first.stdout));
-    expect(other.stderr).toMatch(/loaded the AWS SDK/);
-  });
+    it("--output token is served from the cache too", async () => {
+      const first = await runCli(["-i", "c"], env);
+      const bare = await runCli(["-i", "c", "--output", "token"], env);
+      expect(bare.stdout).toBe(`${token(first.stdout)}\n`);
+    });
 
-  it("editing the profile invalidates: a token signed for the old region is never returned", async () => {
-    mkdirSync(join(box.home, ".aws"), { recursive: true });
-    writeFileSync(join(box.home, ".aws", "config"), "[default]\nregion = eu-west-1\n");
-    const before = await runCli(["-i", "c", "--output", "token"], env);
-    writeFileSync(join(box.home, ".aws", "config"), "[default]\nregion = ap-southeast-2\n");
-    const after = await runCli(["-i", "c", "--output", "token"], env);
-    const host = (t: string) => new URL(Buffer.from(t.trim().slice(11), "base64url").toString()).host;
-    expect(host(before.stdout)).toBe("sts.eu-west-1.amazonaws.com");
-    expect(host(after.stdout)).toBe("sts.ap-southeast-2.amazonaws.com");
-  });
+    it.each<[string, string[], Record<string, string>]>([
+      ["another cluster", ["-i", "other"], {}],
+      ["another region", ["-i", "c", "--region", "eu-west-1"], {}],
+      ["another access key", ["-i", "c"], { AWS_ACCESS_KEY_ID: "AKIAOTHERKEY00000001" }],
+      ["FIPS", ["-i", "c"], { AWS_USE_FIPS_ENDPOINT: "true" }],
+    ])("%s misses", async (_name, args, extra) => {
+      const first = await runCli(["-i", "c"], env);
+      const other = await runCli([...args, "--verbose"], { ...env, ...extra });
+      expect(other.status).toBe(0);
+      expect(token(other.stdout)).not.toBe(token(first.stdout));
+      expect(other.stderr).toMatch(/loaded the AWS SDK/);
+    });
 
-  it("--no-cache neither reads nor writes", async () => {
-    const none = await runCli(["-i", "c", "--no-cache"], env);
-    expect(none.status).toBe(0);
-    expect(existsSync(dir)).toBe(false);
-    const cached = await runCli(["-i", "c"], env);
-    const bypass = await runCli(["-i", "c", "--no-cache", "--verbose"], env);
-    expect(bypass.stderr).toMatch(/loaded the AWS SDK/);
-    expect(entries()).toHaveLength(1);
-    expect(token(bypass.stdout)).not.toBe("");
-    expect(cached.status).toBe(0);
-  });
+    it("editing the profile invalidates: a token signed for the old region is never returned", async () => {
+      mkdirSync(join(box.home, ".aws"), { recursive: true });
+      writeFileSync(join(box.home, ".aws", "config"), "[default]\nregion = eu-west-1\n");
+      const before = await runCli(["-i", "c", "--output", "token"], env);
+      writeFileSync(join(box.home, ".aws", "config"), "[default]\nregion = ap-southeast-2\n");
+      const after = await runCli(["-i", "c", "--output", "token"], env);
+      const host = (t: string) => new URL(Buffer.from(t.trim().slice(11), "base64url").toString()).host;
+      expect(host(before.stdout)).toBe("sts.eu-west-1.amazonaws.com");
+      expect(host(after.stdout)).toBe("sts.ap-southeast-2.amazonaws.com");
+    });
 
-  it("--cache-dir and EKS_TOKEN_CACHE_DIR choose the directory", async () => {
-    const flagDir = join(box.home, "flag-cache");
-    const envDir = join(box.home, "env-cache");
-    await runCli(["-i", "c", "--cache-dir", flagDir], env);
-    await runCli(["-i", "c"], { ...env, EKS_TOKEN_CACHE_DIR: envDir });
-    expect(readdirSync(flagDir).filter((n) => n.endsWith(".json"))).toHaveLength(1);
-    expect(readdirSync(envDir).filter((n) => n.endsWith(".json"))).toHaveLength(1);
-    expect(existsSync(dir)).toBe(false);
-  });
-});
+    it("--no-cache neither reads nor writes", async () => {
+      const none = await runCli(["-i", "c", "--no-cache"], env);
+      expect(none.status).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      const cached = await runCli(["-i", "c"], env);
+      const bypass = await runCli(["-i", "c", "--no-cache", "--verbose"], env);
+      expect(bypass.stderr).toMatch(/loaded the AWS SDK/);
+      expect(entries()).toHaveLength(1);
+      expect(token(bypass.stdout)).not.toBe("");
+      expect(cached.status).toBe(0);
+    });
 
-describe("files", () => {
-  it("directory 0700, entries 0600, named by a digest, holding no secret key", async () => {
-    await runCli(["-i", "secret-cluster-name"], { ...env, AWS_SESSION_TOKEN: "SESSIONTOKEN-SHOULD-NOT-BE-STORED" });
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    const [name] = entries();
-    expect(name).toMatch(/^[0-9a-f]{64}\.json$/);
-    const path = join(dir, name!);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    const text = readFileSync(path, "utf8");
-    expect(text).not.toContain(EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY);
-    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp") || n.endsWith(".lock"))).toEqual([]);
-  });
-
-  it("a symlink planted at an entry's path is not followed, nor written through", async () => {
-    const first = await runCli(["-i", "c"], env);
-    const [name] = entries();
-    const path = join(dir, name!);
-    const planted = JSON.parse(readFileSync(path, "utf8"));
-    const target = join(box.home, "attacker.json");
-    writeFileSync(target, JSON.stringify({ ...planted, token: "k8s-aws-v1.planted" }), { mode: 0o600 });
-    unlinkSync(path);
-    symlinkSync(target, path);
-    const second = await runCli(["-i", "c", "--verbose"], env);
-    expect(second.status).toBe(0);
-    expect(token(second.stdout)).not.toBe("k8s-aws-v1.planted");
-    expect(second.stderr).toMatch(/is a symlink; ignoring it/);
-    expect(lstatSync(path).isSymbolicLink()).toBe(false);
-    expect(JSON.parse(readFileSync(target, "utf8")).token).toBe("k8s-aws-v1.planted");
-    expect(first.status).toBe(0);
-  });
-
-  it.each<[string, (path: string) => void]>([
-    ["writable by group", (p) => chmodSync(p, 0o660)],
-    ["owned by another user", (p) => chownSync(p, 65534, 65534)],
-  ])("an entry %s is ignored", async (_name, spoil) => {
-    const first = await runCli(["-i", "c"], env);
-    spoil(join(dir, entries()[0]!));
-    const second = await runCli(["-i", "c", "--verbose"], env);
-    expect(second.status).toBe(0);
-    expect(second.stderr).toMatch(/loaded the AWS SDK/);
-    expect(second.stderr).toMatch(/ignoring it/);
-    expect(first.status).toBe(0);
-  });
-
-  it("a cache directory writable by others is not used", async () => {
-    mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o777);
-    const r = await runCli(["-i", "c", "--verbose"], env);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/writable by group or others .*not using it/);
-    expect(entries()).toEqual([]);
-  });
-});
-
-describe("faults never cost a token, nor serve a stale one", () => {
-  it.each<[string, string]>([
-    ["garbage", "\u0000\u0001\u0002garbage"],
-    ["truncated", '{"format":1,"token":"k8s-aws-v1.aHR0cH'],
-    ["empty", ""],
-  ])("%s entry: a fresh valid token, one note only with --verbose", async (_name, content) => {
-    await runCli(["-i", "c"], env);
-    const path = join(dir, entries()[0]!);
-    writeFileSync(path, content);
-    const quiet = await runCli(["-i", "c"], env);
-    expect(quiet.status).toBe(0);
-    expect(quiet.stderr).toBe("");
-    expect(token(quiet.stdout)).toMatch(/^k8s-aws-v1\./);
-    writeFileSync(path, content);
-    const verbose = await runCli(["-i", "c", "--verbose"], env);
-    expect(verbose.stderr.match(/cache entry .* unusable/g)).toHaveLength(1);
-  });
-
-  it("an expired entry is never served", async () => {
-    await runCli(["-i", "c"], env);
-    const path = join(dir, entries()[0]!);
-    const entry = JSON.parse(readFileSync(path, "utf8"));
-    writeFileSync(path, JSON.stringify({ ...entry, token: "k8s-aws-v1.stale", expiration: new Date(Date.now() - 1000).toISOString() }));
-    const r = await runCli(["-i", "c"], env);
-    expect(token(r.stdout)).not.toBe("k8s-aws-v1.stale");
-  });
-
-  it("an unreadable entry is a miss", async () => {
-    await runCli(["-i", "c"], env);
-    const path = join(dir, entries()[0]!);
-    unlinkSync(path);
-    mkdirSync(path); // a directory where the file should be: open succeeds, read fails
-    const r = await runCli(["-i", "c"], env);
-    expect(r.status).toBe(0);
-    expect(token(r.stdout)).toMatch(/^k8s-aws-v1\./);
-  });
-
-  it("an uncreatable directory (a path under a regular file): token printed, one warning for an explicit --cache-dir", async () => {
-    const file = join(box.home, "plain-file");
-    writeFileSync(file, "x");
-    const quiet = await runCli(["-i", "c", "--cache-dir", join(file, "cache")], env);
-    expect(quiet.status).toBe(0);
-    expect(token(quiet.stdout)).toMatch(/^k8s-aws-v1\./);
-    expect(quiet.stderr.trim().split("\n")).toHaveLength(1);
-    expect(quiet.stderr).toMatch(/^eks-token: warning: could not use the cache directory .*plain-file\/cache/);
-  });
-
-  it("the default directory failing stays silent without --verbose", async () => {
-    writeFileSync(join(box.home, ".kube"), "not a directory");
-    const r = await runCli(["-i", "c"], env);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe("");
-    expect(token(r.stdout)).toMatch(/^k8s-aws-v1\./);
-  });
-});
-
-describe("cache list and clear", () => {
-  it("lists cluster, region, expiry and state, never a token; clears by cluster", async () => {
-    const a = await runCli(["-i", "alpha", "--region", "eu-west-1"], env);
-    await runCli(["-i", "beta", "--region", "us-west-2"], env);
-    const list = await runCli(["cache", "list"], env);
-    expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/^CLUSTER\s+REGION\s+ROLE\s+PROFILE\s+IDENTITY\s+EXPIRES\s+STATE/);
-    expect(list.stdout).toMatch(/alpha\s+eu-west-1\s+-\s+-\s+-\s+\S+Z\s+valid/);
-    expect(list.stdout).toMatch(/beta\s+us-west-2/);
-    expect(list.stdout).not.toContain(token(a.stdout).slice(11, 40));
-    expect(list.stdout).not.toContain("k8s-aws-v1.");
-    const json = JSON.parse((await runCli(["cache", "list", "--output", "json"], env)).stdout);
-    expect(json.entries).toHaveLength(2);
-    expect(JSON.stringify(json)).not.toContain("k8s-aws-v1.");
-
-    const cleared = await runCli(["cache", "clear", "--cluster-name", "alpha"], env);
-    expect(cleared.stdout).toMatch(/^removed 1 cached token for alpha/);
-    expect(entries()).toHaveLength(1);
-    await runCli(["cache", "clear"], env);
-    expect(entries()).toHaveLength(0);
-  });
-
-  it("shows unusable entries instead of hiding them", async () => {
-    await runCli(["-i", "c"], env);
-    writeFileSync(join(dir, entries()[0]!), "{oops");
-    const list = await runCli(["cache", "list"], env);
-    expect(list.stdout).toMatch(/unusable: .*not valid JSON/);
-  });
-});
-
-describe("locks", () => {
-  /** The pid of a process that existed and is now dead. */
-  async function deadPid(): Promise<number> {
-    const child = spawn("sleep", ["30"]);
-    const pid = child.pid!;
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.on("close", resolve));
-    return pid;
-  }
-
-  async function keyOf(): Promise<string> {
-    await runCli(["-i", "c"], env);
-    const name = entries()[0]!;
-    unlinkSync(join(dir, name));
-    return name.slice(0, 64);
-  }
-
-  it("a stale lock left by a killed process is recovered at once", async () => {
-    const key = await keyOf();
-    const { hostname } = await import("node:os");
-    writeFileSync(join(dir, `${key}.lock`), JSON.stringify({ pid: await deadPid(), host: hostname(), at: new Date().toISOString() }));
-    const r = await runCli(["-i", "c"], env);
-    expect(r.status).toBe(0);
-    expect(r.ms).toBeLessThan(4_000);
-    expect(existsSync(join(dir, `${key}.lock`))).toBe(false);
-  });
-
-  it("a live but hung holder blocks for a few seconds at most", async () => {
-    const key = await keyOf();
-    const { hostname } = await import("node:os");
-    const hung = spawn("sleep", ["60"]);
-    try {
-      writeFileSync(join(dir, `${key}.lock`), JSON.stringify({ pid: hung.pid, host: hostname(), at: new Date().toISOString() }));
-      const r = await runCli(["-i", "c", "--verbose"], env);
-      expect(r.status).toBe(0);
-      expect(r.ms).toBeGreaterThan(4_500);
-      expect(r.ms).toBeLessThan(9_000);
-      expect(r.stderr).toMatch(/still holds .* going ahead without it/);
-    } finally {
-      hung.kill("SIGKILL");
-    }
-  });
-});
-
-describe("concurrency against the STS emulator", () => {
-  const ALICE = { ...EXAMPLE_KEYS, arn: "arn:aws:iam::111122223333:user/alice", userId: "AIDAEXAMPLEALICE0001", account: "111122223333" };
-  const ROLE = "arn:aws:iam::111122223333:role/deploy";
-  let cluster: FakeCluster;
-  beforeAll(async () => {
-    cluster = await startFakeCluster({
-      clusterId: "c",
-      users: [{ accessKeyId: ALICE.AWS_ACCESS_KEY_ID, secretAccessKey: ALICE.AWS_SECRET_ACCESS_KEY, arn: ALICE.arn, userId: ALICE.userId, account: ALICE.account }],
-      roles: [{ arn: ROLE }],
-      mappings: [],
+    it("--cache-dir and EKS_TOKEN_CACHE_DIR choose the directory", async () => {
+      const flagDir = join(box.home, "flag-cache");
+      const envDir = join(box.home, "env-cache");
+      await runCli(["-i", "c", "--cache-dir", flagDir], env);
+      await runCli(["-i", "c"], { ...env, EKS_TOKEN_CACHE_DIR: envDir });
+      expect(readdirSync(flagDir).filter((n) => n.endsWith(".json"))).toHaveLength(1);
+      expect(readdirSync(envDir).filter((n) => n.endsWith(".json"))).toHaveLength(1);
+      expect(existsSync(dir)).toBe(false);
     });
   });
-  afterAll(async () => cluster?.close());
 
-  it("20 simultaneous cold processes with --role-arn: exactly one AssumeRole, 20 valid tokens", async () => {
-    const stsEnv = { ...env, AWS_ENDPOINT_URL_STS: cluster.sts.url, NODE_EXTRA_CA_CERTS: cluster.ca.caFile };
-    const before = cluster.sts.calls["AssumeRole"] ?? 0;
-    const results = await Promise.all(Array.from({ length: 20 }, () => runCli(["-i", "c", "--role-arn", ROLE], stsEnv, { timeoutMs: 30_000 })));
-    expect(results.map((r) => r.status)).toEqual(Array(20).fill(0));
-    expect(cluster.sts.calls["AssumeRole"]).toBe(before + 1);
-    const emulatorHost = new URL(cluster.sts.url).host;
-    for (const r of results) {
-      const identity = await verifyToken(token(r.stdout), {
-        clusterId: "c",
-        now: new Date(),
-        isValidHost: (h) => h === emulatorHost || isStsHostForPartition(h, "aws"),
-        fetchSts: loopbackStsFetch(cluster.sts),
-      });
-      expect(identity.canonicalArn).toBe(ROLE);
+  describe("files", () => {
+    it("directory 0700, entries 0600, named by a digest, holding no secret key", async () => {
+      await runCli(["-i", "secret-cluster-name"], { ...env, AWS_SESSION_TOKEN: "SESSIONTOKEN-SHOULD-NOT-BE-STORED" });
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const [name] = entries();
+      expect(name).toMatch(/^[0-9a-f]{64}\.json$/);
+      const path = join(dir, name!);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const text = readFileSync(path, "utf8");
+      expect(text).not.toContain(EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY);
+      expect(readdirSync(dir).filter((n) => n.endsWith(".tmp") || n.endsWith(".lock"))).toEqual([]);
+    });
+
+    it("a symlink planted at an entry's path is not followed, nor written through", async () => {
+      const first = await runCli(["-i", "c"], env);
+      const [name] = entries();
+      const path = join(dir, name!);
+      const planted = JSON.parse(readFileSync(path, "utf8"));
+      const target = join(box.home, "attacker.json");
+      writeFileSync(target, JSON.stringify({ ...planted, token: "k8s-aws-v1.planted" }), { mode: 0o600 });
+      unlinkSync(path);
+      symlinkSync(target, path);
+      const second = await runCli(["-i", "c", "--verbose"], env);
+      expect(second.status).toBe(0);
+      expect(token(second.stdout)).not.toBe("k8s-aws-v1.planted");
+      expect(second.stderr).toMatch(/is a symlink; ignoring it/);
+      expect(lstatSync(path).isSymbolicLink()).toBe(false);
+      expect(JSON.parse(readFileSync(target, "utf8")).token).toBe("k8s-aws-v1.planted");
+      expect(first.status).toBe(0);
+    });
+
+    it.each<[string, (path: string) => void]>([
+      ["writable by group", (p) => chmodSync(p, 0o660)],
+      ["owned by another user", (p) => chownSync(p, 65534, 65534)],
+    ])("an entry %s is ignored", async (_name, spoil) => {
+      const first = await runCli(["-i", "c"], env);
+      spoil(join(dir, entries()[0]!));
+      const second = await runCli(["-i", "c", "--verbose"], env);
+      expect(second.status).toBe(0);
+      expect(second.stderr).toMatch(/loaded the AWS SDK/);
+      expect(second.stderr).toMatch(/ignoring it/);
+      expect(first.status).toBe(0);
+    });
+
+    it("a cache directory writable by others is not used", async () => {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o777);
+      const r = await runCli(["-i", "c", "--verbose"], env);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/writable by group or others .*not using it/);
+      expect(entries()).toEqual([]);
+    });
+  });
+
+  describe("faults never cost a token, nor serve a stale one", () => {
+    it.each<[string, string]>([
+      ["garbage", "\u0000\u0001\u0002garbage"],
+      ["truncated", '{"format":1,"token":"k8s-aws-v1.aHR0cH'],
+      ["empty", ""],
+    ])("%s entry: a fresh valid token, one note only with --verbose", async (_name, content) => {
+      await runCli(["-i", "c"], env);
+      const path = join(dir, entries()[0]!);
+      writeFileSync(path, content);
+      const quiet = await runCli(["-i", "c"], env);
+      expect(quiet.status).toBe(0);
+      expect(quiet.stderr).toBe("");
+      expect(token(quiet.stdout)).toMatch(/^k8s-aws-v1\./);
+      writeFileSync(path, content);
+      const verbose = await runCli(["-i", "c", "--verbose"], env);
+      expect(verbose.stderr.match(/cache entry .* unusable/g)).toHaveLength(1);
+    });
+
+    it("an expired entry is never served", async () => {
+      await runCli(["-i", "c"], env);
+      const path = join(dir, entries()[0]!);
+      const entry = JSON.parse(readFileSync(path, "utf8"));
+      writeFileSync(path, JSON.stringify({ ...entry, token: "k8s-aws-v1.stale", expiration: new Date(Date.now() - 1000).toISOString() }));
+      const r = await runCli(["-i", "c"], env);
+      expect(token(r.stdout)).not.toBe("k8s-aws-v1.stale");
+    });
+
+    it("an unreadable entry is a miss", async () => {
+      await runCli(["-i", "c"], env);
+      const path = join(dir, entries()[0]!);
+      unlinkSync(path);
+      mkdirSync(path); // a directory where the file should be: open succeeds, read fails
+      const r = await runCli(["-i", "c"], env);
+      expect(r.status).toBe(0);
+      expect(token(r.stdout)).toMatch(/^k8s-aws-v1\./);
+    });
+
+    it("an uncreatable directory (a path under a regular file): token printed, one warning for an explicit --cache-dir", async () => {
+      const file = join(box.home, "plain-file");
+      writeFileSync(file, "x");
+      const quiet = await runCli(["-i", "c", "--cache-dir", join(file, "cache")], env);
+      expect(quiet.status).toBe(0);
+      expect(token(quiet.stdout)).toMatch(/^k8s-aws-v1\./);
+      expect(quiet.stderr.trim().split("\n")).toHaveLength(1);
+      expect(quiet.stderr).toMatch(/^eks-token: warning: could not use the cache directory .*plain-file\/cache/);
+    });
+
+    it("the default directory failing stays silent without --verbose", async () => {
+      writeFileSync(join(box.home, ".kube"), "not a directory");
+      const r = await runCli(["-i", "c"], env);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(token(r.stdout)).toMatch(/^k8s-aws-v1\./);
+    });
+  });
+
+  describe("cache list and clear", () => {
+    it("lists cluster, region, expiry and state, never a token; clears by cluster", async () => {
+      const a = await runCli(["-i", "alpha", "--region", "eu-west-1"], env);
+      await runCli(["-i", "beta", "--region", "us-west-2"], env);
+      const list = await runCli(["cache", "list"], env);
+      expect(list.status).toBe(0);
+      expect(list.stdout).toMatch(/^CLUSTER\s+REGION\s+ROLE\s+PROFILE\s+IDENTITY\s+EXPIRES\s+STATE/);
+      expect(list.stdout).toMatch(/alpha\s+eu-west-1\s+-\s+-\s+-\s+\S+Z\s+valid/);
+      expect(list.stdout).toMatch(/beta\s+us-west-2/);
+      expect(list.stdout).not.toContain(token(a.stdout).slice(11, 40));
+      expect(list.stdout).not.toContain("k8s-aws-v1.");
+      const json = JSON.parse((await runCli(["cache", "list", "--output", "json"], env)).stdout);
+      expect(json.entries).toHaveLength(2);
+      expect(JSON.stringify(json)).not.toContain("k8s-aws-v1.");
+
+      const cleared = await runCli(["cache", "clear", "--cluster-name", "alpha"], env);
+      expect(cleared.stdout).toMatch(/^removed 1 cached token for alpha/);
+      expect(entries()).toHaveLength(1);
+      await runCli(["cache", "clear"], env);
+      expect(entries()).toHaveLength(0);
+    });
+
+    it("shows unusable entries instead of hiding them", async () => {
+      await runCli(["-i", "c"], env);
+      writeFileSync(join(dir, entries()[0]!), "{oops");
+      const list = await runCli(["cache", "list"], env);
+      expect(list.stdout).toMatch(/unusable: .*not valid JSON/);
+    });
+  });
+
+  describe("locks", () => {
+    /** The pid of a process that existed and is now dead. */
+    async function deadPid(): Promise<number> {
+      const child = spawn("sleep", ["30"]);
+      const pid = child.pid!;
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.on("close", resolve));
+      return pid;
     }
-    // The role is shown in the listing, with the assumed identity's ARN.
-    const list = await runCli(["cache", "list"], env);
-    expect(list.stdout).toMatch(/c\s+us-east-1\s+arn:aws:iam::111122223333:role\/deploy\s+-\s+arn:aws:sts::111122223333:assumed-role\/deploy\/eks-token-\d+/);
-  }, 60_000);
+
+    async function keyOf(): Promise<string> {
+      await runCli(["-i", "c"], env);
+      const name = entries()[0]!;
+      unlinkSync(join(dir, name));
+      return name.slice(0, 64);
+    }
+
+    it("a stale lock left by a killed process is recovered at once", async () => {
+      const key = await keyOf();
+      const { hostname } = await import("node:os");
+      writeFileSync(join(dir, `${key}.lock`), JSON.stringify({ pid: await deadPid(), host: hostname(), at: new Date().toISOString() }));
+      const r = await runCli(["-i", "c"], env);
+      expect(r.status).toBe(0);
+      expect(r.ms).toBeLessThan(4_000);
+      expect(existsSync(join(dir, `${key}.lock`))).toBe(false);
+    });
+
+    it("a live but hung holder blocks for a few seconds at most", async () => {
+      const key = await keyOf();
+      const { hostname } = await import("node:os");
+      const hung = spawn("sleep", ["60"]);
+      try {
+        writeFileSync(join(dir, `${key}.lock`), JSON.stringify({ pid: hung.pid, host: hostname(), at: new Date().toISOString() }));
+        const r = await runCli(["-i", "c", "--verbose"], env);
+        expect(r.status).toBe(0);
+        expect(r.ms).toBeGreaterThan(4_500);
+        expect(r.ms).toBeLessThan(9_000);
+        expect(r.stderr).toMatch(/still holds .* going ahead without it/);
+      } finally {
+        hung.kill("SIGKILL");
+      }
+    });
+  });
+
+  describe("concurrency against the STS emulator", () => {
+    const ALICE = { ...EXAMPLE_KEYS, arn: "arn:aws:iam::111122223333:user/alice", userId: "AIDAEXAMPLEALICE0001", account: "111122223333" };
+    const ROLE = "arn:aws:iam::111122223333:role/deploy";
+    let cluster: FakeCluster;
+    beforeAll(async () => {
+      cluster = await startFakeCluster({
+        clusterId: "c",
+        users: [{ accessKeyId: ALICE.AWS_ACCESS_KEY_ID, secretAccessKey: ALICE.AWS_SECRET_ACCESS_KEY, arn: ALICE.arn, userId: ALICE.userId, account: ALICE.account }],
+        roles: [{ arn: ROLE }],
+        mappings: [],
+      });
+    });
+    afterAll(async () => cluster?.close());
+
+    it("20 simultaneous cold processes with --role-arn: exactly one AssumeRole, 20 valid tokens", async () => {
+      const stsEnv = { ...env, AWS_ENDPOINT_URL_STS: cluster.sts.url, NODE_EXTRA_CA_CERTS: cluster.ca.caFile };
+      const before = cluster.sts.calls["AssumeRole"] ?? 0;
+      const results = await Promise.all(Array.from({ length: 20 }, () => runCli(["-i", "c", "--role-arn", ROLE], stsEnv, { timeoutMs: 30_000 })));
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill(0));
+      expect(cluster.sts.calls["AssumeRole"]).toBe(before + 1);
+      const emulatorHost = new URL(cluster.sts.url).host;
+      for (const r of results) {
+        const identity = await verifyToken(token(r.stdout), {
+          clusterId: "c",
+          now: new Date(),
+          isValidHost: (h) => h === emulatorHost || isStsHostForPartition(h, "aws"),
+          fetchSts: loopbackStsFetch(cluster.sts),
+        });
+        expect(identity.canonicalArn).toBe(ROLE);
+      }
+      // The role is shown in the listing, with the assumed identity's ARN.
+      const list = await runCli(["cache", "list"], env);
+      expect(list.stdout).toMatch(/c\s+us-east-1\s+arn:aws:iam::111122223333:role\/deploy\s+-\s+arn:aws:sts::111122223333:assumed-role\/deploy\/eks-token-\d+/);
+    }, 60_000);
+  });
 });

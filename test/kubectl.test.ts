@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, sandbox, type Sandbox } from "./support/cli.js";
+import { ARTIFACTS, sandbox, type Artifact, type Sandbox } from "./support/cli.js";
 import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
 import { writeKubeconfig, type ExecApiVersion } from "./support/kubeconfig.js";
 
@@ -52,14 +52,18 @@ const aliceEnv = {
   AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
 };
 
+/** The artifact the kubeconfigs of the current describe block run. */
+let artifact: Artifact = ARTIFACTS[0]!;
+
 function kubeconfig(name: string, args: string[], options: { apiVersion?: ExecApiVersion; env?: Record<string, string>; clusterConfig?: Record<string, unknown> } = {}): string {
-  const path = join(box.home, `kubeconfig-${name}`);
+  const path = join(box.home, `kubeconfig-${artifact.name}-${name}`);
   writeKubeconfig(path, {
     server: cluster.api.url,
     caCert: cluster.ca.caCert,
-    command: process.execPath,
-    args: [CLI, ...args],
-    env: options.env ?? aliceEnv,
+    command: artifact.command[0]!,
+    args: [...artifact.command.slice(1), ...args],
+    // Each artifact its own token cache, so the binary's runs do not ride on the bundle's tokens.
+    env: { ...(options.env ?? aliceEnv), EKS_TOKEN_CACHE_DIR: join(box.home, `cache-${artifact.name}`) },
     ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
     ...(options.clusterConfig ? { provideClusterInfo: true, clusterExtensionConfig: options.clusterConfig } : {}),
   });
@@ -77,7 +81,11 @@ async function kubectl(config: string, ...args: string[]): Promise<{ code: numbe
   }
 }
 
-describe("kubectl through exec", () => {
+describe.each(ARTIFACTS)("kubectl through exec ($name)", (a) => {
+  beforeAll(() => {
+    artifact = a;
+  });
+
   it.each(["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"] as const)(
     "exec %s: get --raw and auth whoami see the mapped user",
     async (apiVersion) => {
@@ -139,6 +147,10 @@ describe("kubectl through exec", () => {
 });
 
 describe("@kubernetes/client-node through exec", () => {
+  beforeAll(() => {
+    artifact = ARTIFACTS[0]!;
+  });
+
   it("lists pods as the mapped user", async () => {
     const config = kubeconfig("client-node", ["token", "--cluster-name", CLUSTER, "--region", "us-east-1"]);
     const kc = new KubeConfig();

@@ -5,13 +5,28 @@
  * step fails at once on loopback instead of probing 169.254.169.254.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "eks-token.cjs");
+/** The single executable (scripts/build-binary; npm test's pretest builds it). */
+export const BINARY = join(ROOT, "dist", "eks-token");
+
+export interface Artifact {
+  name: "bundle" | "binary";
+  /** argv prefix that runs it */
+  command: string[];
+}
+
+/** What the end-to-end tests run: the bundled JavaScript on this Node, and the single binary. */
+export const ARTIFACTS: Artifact[] = [{ name: "bundle", command: [process.execPath, CLI] }];
+if (existsSync(BINARY)) ARTIFACTS.push({ name: "binary", command: [BINARY] });
+else if (process.platform === "linux" && process.arch === "x64") {
+  throw new Error("dist/eks-token is missing: run the tests with npm test, whose pretest builds it");
+}
 
 export const EXAMPLE_KEYS = {
   AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",

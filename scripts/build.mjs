@@ -3,6 +3,7 @@
 //   dist/aws.cjs        the miss path: config, STS endpoint rules, SigV4 signer, environment credentials
 //   dist/sdk-chain.cjs  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
 //   dist/tools.cjs      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
+//   dist/eks.cjs        the EKS client (kubeconfig's DescribeCluster)
 // main.ts loads ./aws.js with import(); here that import becomes require("./aws.cjs"),
 // so the SDK is neither parsed nor run unless a token has to be made.
 // CJS, not ESM: a CJS bundle starts measurably faster on Node 20 (README).
@@ -66,6 +67,11 @@ await Promise.all([
     ...common,
     entryPoints: [join(root, "src/sdk-chain.ts")],
     outfile: join(root, "dist/sdk-chain.cjs"),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, "src/eks.ts")],
+    outfile: join(root, "dist/eks.cjs"),
   }),
 ]);
 

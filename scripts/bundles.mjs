@@ -2,6 +2,7 @@
 //   aws        the miss path: config, STS endpoint rules, SigV4 signer, environment credentials
 //   sdk-chain  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
 //   tools      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
-export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools"];
+//   eks        the EKS client, for kubeconfig's DescribeCluster
+export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools", "eks"];
 /** Matches an import of one of them from any source file: "./aws.js", "../tools.js". */
 export const LAZY_IMPORT = new RegExp(`^\\.\\.?\\/(${LAZY_BUNDLES.join("|")})\\.js$`);

@@ -46,6 +46,13 @@ Other commands:
   eks-token decode [TOKEN | -] [-o json] [--partition P]     offline: what a token says, and the server's checks
   eks-token verify TOKEN --cluster-id ID [--connect-to HOST:PORT] [-o json]
                                                              the server's whole check, STS call included
+  eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
+                       [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
+                       [--kubeconfig FILE] [--dry-run] [--no-set-context]
+                       [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
+                                                             write a kubeconfig entry that runs eks-token
+  eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
+                                                             move aws eks get-token / aws-iam-authenticator users to eks-token
 
 Cluster name, region and role may also come from the kubeconfig (exec
 provideClusterInfo: true with clusterName/clusterId/region/roleArn in the

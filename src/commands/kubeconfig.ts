@@ -1,9 +1,513 @@
-// Placeholder during development: replaced by the kubeconfig implementation before commit.
+/**
+ * `eks-token kubeconfig` and `eks-token convert-kubeconfig`: the edge around
+ * the pure kubeconfig editing in src/kubeconfig.ts. Here live the flags, the
+ * EKS DescribeCluster call, and the file handling: kubectl's lock file, a
+ * backup of the previous file, and an atomic write that keeps the file's mode.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws-config.js";
 import type { Deps } from "../deps.js";
-import type { Logger } from "../log.js";
-export async function runKubeconfig(_argv: string[], _deps: Deps, _logger: Logger): Promise<number> {
-  throw new Error("kubeconfig is being written");
+import { EksTokenError } from "../errors.js";
+import {
+  buildEntries,
+  convertKubeconfig,
+  kubeconfigFile,
+  mergeEntries,
+  parseKubeconfig,
+  printKubeconfig,
+  SHARED_USER,
+  unifiedDiff,
+  type ConvertResult,
+  type EntrySpec,
+} from "../kubeconfig.js";
+import { redact, type Logger } from "../log.js";
+import { validateClusterId, validateRegion, validateRoleArn } from "../validate.js";
+
+export const KUBECONFIG_USAGE = `Usage:
+  eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
+                       [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
+                       [--kubeconfig FILE] [--dry-run] [--no-set-context]
+                       [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
+  eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
+`;
+
+// ---------------------------------------------------------------------------
+// Flags
+// ---------------------------------------------------------------------------
+
+const KUBECONFIG_OPTIONS = {
+  "cluster-name": { type: "string" },
+  name: { type: "string" }, // aws eks update-kubeconfig's spelling
+  region: { type: "string" },
+  profile: { type: "string" },
+  "role-arn": { type: "string" },
+  alias: { type: "string" },
+  "user-alias": { type: "string" },
+  "user-name": { type: "string" },
+  "shared-user": { type: "boolean" },
+  command: { type: "string" },
+  kubeconfig: { type: "string" },
+  "dry-run": { type: "boolean" },
+  "no-set-context": { type: "boolean" },
+  server: { type: "string" },
+  "certificate-authority": { type: "string" },
+  "certificate-authority-data": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const CONVERT_OPTIONS = {
+  kubeconfig: { type: "string" },
+  "dry-run": { type: "boolean" },
+  command: { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+function usage(message: string): EksTokenError {
+  return new EksTokenError("usage", message, { hint: "see eks-token --help" });
 }
-export async function runConvertKubeconfig(_argv: string[], _deps: Deps, _logger: Logger): Promise<number> {
-  throw new Error("convert-kubeconfig is being written");
+
+/** The same one-line wording as src/cli.ts for parseArgs's errors. */
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, "").split(", ").pop();
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usage(`unknown option ${option ?? message}`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+      throw usage(`option ${option} ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw usage(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`.trim());
+    throw usage(message);
+  }
+}
+
+function note(deps: Deps, message: string): void {
+  deps.stderr(`eks-token: ${redact(message)}\n`);
+}
+
+function targetFile(flag: string | undefined, deps: Deps): string {
+  return resolve(kubeconfigFile(flag, deps.env["KUBECONFIG"], deps.home, delimiter));
+}
+
+// ---------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------
+
+interface FileState {
+  text: string;
+  /** Permission bits of the existing file; undefined when there is none yet. */
+  mode: number | undefined;
+}
+
+function readKubeconfigFile(file: string): FileState {
+  try {
+    const mode = statSync(file).mode & 0o777;
+    return { text: readFileSync(file, "utf8"), mode };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", mode: undefined };
+    throw new EksTokenError("bad-file", `could not read kubeconfig ${file}: ${(error as Error).message}`, {
+      hint: "check the path and its permissions, or pass another with --kubeconfig",
+    });
+  }
+}
+
+function writeError(file: string, error: unknown): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  return new EksTokenError("bad-file", `could not write kubeconfig ${file}: ${(error as Error).message}`, {
+    hint: "check the directory's permissions and free space (the file was not changed)",
+  });
+}
+
+/** Temp file in the same directory, fsync, rename: a reader sees the old file or the new one, never half of one. */
+function writeAtomically(path: string, text: string, mode: number): void {
+  const temp = join(dirname(path), `.${basename(path)}.eks-token-${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", mode);
+  try {
+    const data = Buffer.from(text, "utf8");
+    for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+    fchmodSync(fd, mode); // openSync's mode is reduced by the umask
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* already renamed or never written */
+    }
+    throw error;
+  }
+  try {
+    const dir = openSync(dirname(path), "r");
+    fsyncSync(dir); // make the rename itself durable
+    closeSync(dir);
+  } catch {
+    /* not every platform can fsync a directory */
+  }
+}
+
+export const backupPath = (file: string) => `${file}.eks-token.bak`;
+
+interface UpdateResult {
+  written: boolean;
+  /** Where the previous file was kept; undefined when there was none. */
+  backup: string | undefined;
+}
+
+/**
+ * Read, edit and write back under kubectl's own lock (`FILE.lock`, created
+ * exclusively, as client-go does), so a concurrent `kubectl config` write is
+ * not lost. edit returns null when nothing should change: the file is then
+ * left alone, not even reformatted.
+ */
+function updateFile(file: string, edit: (text: string) => string | null): UpdateResult {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw writeError(file, error);
+  }
+  const lock = `${file}.lock`;
+  try {
+    closeSync(openSync(lock, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw writeError(file, error);
+    throw new EksTokenError("bad-file", `could not write kubeconfig ${file}: ${lock} exists, so kubectl or another eks-token is writing it`, {
+      hint: `try again; if nothing else is running, remove ${lock}`,
+    });
+  }
+  try {
+    const before = readKubeconfigFile(file);
+    const after = edit(before.text);
+    if (after === null || after === before.text) return { written: false, backup: undefined };
+    // A symlinked kubeconfig (dotfiles) stays a symlink: write through to its target.
+    let target = file;
+    try {
+      target = realpathSync(file);
+    } catch {
+      /* new file */
+    }
+    try {
+      const backup = before.mode === undefined ? undefined : backupPath(file);
+      if (backup) writeAtomically(backup, before.text, 0o600);
+      writeAtomically(target, after, before.mode ?? 0o600);
+      return { written: true, backup };
+    } catch (error) {
+      throw writeError(file, error);
+    }
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      /* nothing to release */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Where the cluster's endpoint and CA come from
+// ---------------------------------------------------------------------------
+
+interface ClusterInfo {
+  /** The cluster ARN, when DescribeCluster told us. */
+  arn?: string;
+  /** x-k8s-aws-id: the name, or for a cluster on Outposts its id. */
+  clusterId: string;
+  idFlag: EntrySpec["idFlag"];
+  server: string;
+  caData: string;
+}
+
+interface AwsSettings {
+  shared: SharedConfig;
+  profileLabel: string;
+  section: Record<string, string | undefined>;
+  region: string;
+}
+
+async function loadAwsSettings(flags: { region?: string; profile?: string }, env: Env): Promise<AwsSettings> {
+  const { loadSharedConfigFiles } = await import("@smithy/core/config");
+  let shared: SharedConfig;
+  try {
+    const files = await loadSharedConfigFiles({
+      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
+      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
+    });
+    shared = { configFile: files.configFile, credentialsFile: files.credentialsFile };
+  } catch (error) {
+    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${(error as Error).message}`, {
+      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
+    });
+  }
+  const profileLabel = profileName(flags.profile, env);
+  const section = profileSection(shared, profileLabel);
+  const { region, from } = resolveRegion(flags.region, env, section);
+  validateRegion(region, from);
+  return { shared, profileLabel, section, region };
+}
+
+function profileExists(settings: AwsSettings, profile: string): boolean {
+  return settings.shared.configFile[profile] !== undefined || settings.shared.credentialsFile[profile] !== undefined;
+}
+
+const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+
+/** --server with a CA: no AWS call. The CA is embedded, so the entry does not depend on a file staying put. */
+function clusterFromFlags(name: string, server: string, caFile: string | undefined, caData: string | undefined): ClusterInfo {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    /* reported below */
+  }
+  if (url?.protocol !== "https:") {
+    throw new EksTokenError("invalid-input", `invalid --server ${JSON.stringify(server)}: expected an https:// URL`, {
+      hint: "copy the API server endpoint from the EKS console or aws eks describe-cluster",
+    });
+  }
+  let pem: string;
+  if (caFile !== undefined) {
+    try {
+      pem = readFileSync(caFile, "utf8");
+    } catch (error) {
+      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${(error as Error).message}`, {
+        hint: "check --certificate-authority",
+      });
+    }
+  } else {
+    pem = /^[A-Za-z0-9+/=\s]+$/.test(caData!) ? Buffer.from(caData!, "base64").toString("utf8") : "";
+  }
+  if (!pem.includes(PEM_CERTIFICATE)) {
+    const what = caFile !== undefined ? `certificate authority ${caFile}` : "--certificate-authority-data";
+    throw new EksTokenError("invalid-input", `could not read ${what}: not a PEM certificate`, {
+      hint: "give the cluster's CA as a PEM file, or its base64 as --certificate-authority-data",
+    });
+  }
+  return { clusterId: name, idFlag: "--cluster-name", server, caData: Buffer.from(pem, "utf8").toString("base64") };
+}
+
+/** Node network error codes the SDK passes through. */
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? "";
+  const name = (error as { name?: string })?.name ?? "";
+  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code) || name === "TimeoutError";
+}
+
+function describeError(error: unknown, name: string, region: string): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const errorName = (error as { name?: string })?.name ?? "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not reach EKS in ${region} to describe cluster ${name}: ${message}`, {
+      hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings",
+      cause: error,
+    });
+  }
+  const hints: Record<string, string> = {
+    ResourceNotFoundException: `check --cluster-name and --region (aws eks list-clusters --region ${region})`,
+    AccessDeniedException: "the identity needs eks:DescribeCluster, or pass --server and --certificate-authority yourself",
+  };
+  return new EksTokenError("aws-call", `could not describe cluster ${name} in ${region}: ${errorName && errorName !== "Error" ? `${errorName}: ` : ""}${message}`, {
+    hint: hints[errorName] ?? "check the AWS credentials, --profile and --region",
+    cause: error,
+  });
+}
+
+interface DescribeRequest {
+  name: string;
+  profile?: string;
+  roleArn?: string;
+}
+
+/** Endpoint and CA from EKS DescribeCluster, signed with the same credential chain (and AssumeRole) the token uses. */
+async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
+  const { region } = settings;
+  const { resolveCredentials } = await import("../credentials.js");
+  const resolved = await resolveCredentials(
+    {
+      profile: request.profile,
+      profileLabel: settings.profileLabel,
+      endpoint: endpointSettings(region, deps.env, settings.section, settings.shared),
+      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+      forwardSessionName: false,
+      interactive: deps.isTerminal(),
+      env: deps.env,
+      now: deps.now,
+    },
+    { logger, promptMfaCode: deps.promptMfaCode },
+  );
+  logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
+  // Loaded here: the EKS client is needed by this one command only.
+  const { EKSClient, DescribeClusterCommand } = await import("../eks.js");
+  const client = new EKSClient({
+    region,
+    credentials: resolved.credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 8_000 },
+  });
+  let cluster;
+  try {
+    cluster = (await client.send(new DescribeClusterCommand({ name: request.name }))).cluster;
+  } catch (error) {
+    throw describeError(error, request.name, region);
+  } finally {
+    client.destroy();
+  }
+  // aws eks update-kubeconfig's rule: a cluster still being created (or deleted) has no usable endpoint.
+  const status = cluster?.status ?? "UNKNOWN";
+  if (status !== "ACTIVE" && status !== "UPDATING") {
+    throw new EksTokenError("aws-call", `could not use cluster ${request.name} in ${region}: its status is ${status}`, {
+      hint: "wait until aws eks describe-cluster shows it ACTIVE",
+    });
+  }
+  if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
+    throw new EksTokenError("aws-call", `could not use cluster ${request.name} in ${region}: DescribeCluster returned no endpoint or certificate authority`, {
+      hint: "wait a minute and try again, or pass --server and --certificate-authority",
+    });
+  }
+  // A local cluster on Outposts is known to the authenticator by its id, as aws eks update-kubeconfig writes.
+  const outpost = cluster.outpostConfig !== undefined && cluster.id !== undefined;
+  return {
+    ...(cluster.arn ? { arn: cluster.arn } : {}),
+    clusterId: outpost ? cluster.id! : request.name,
+    idFlag: outpost ? "--cluster-id" : "--cluster-name",
+    server: cluster.endpoint,
+    caData: cluster.certificateAuthority.data,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// eks-token kubeconfig
+// ---------------------------------------------------------------------------
+
+export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  const values = parse(argv, KUBECONFIG_OPTIONS);
+  if (values.help) {
+    deps.stdout(KUBECONFIG_USAGE);
+    return 0;
+  }
+  const name = values["cluster-name"] ?? values.name;
+  if (!name) throw usage("kubeconfig needs --cluster-name NAME");
+  const caFile = values["certificate-authority"];
+  const caData = values["certificate-authority-data"];
+  if (values.server === undefined && (caFile !== undefined || caData !== undefined)) {
+    throw usage("--certificate-authority and --certificate-authority-data go with --server");
+  }
+  if (values.server !== undefined && (caFile === undefined) === (caData === undefined)) {
+    throw usage("--server needs one of --certificate-authority FILE or --certificate-authority-data BASE64");
+  }
+  validateClusterId(name);
+  if (values["role-arn"]) validateRoleArn(values["role-arn"]);
+
+  // Read the file before any AWS call: a malformed kubeconfig fails at once and is never touched.
+  const file = targetFile(values.kubeconfig, deps);
+  const current = readKubeconfigFile(file);
+  parseKubeconfig(current.text, file);
+
+  const settings = await loadAwsSettings({ ...(values.region ? { region: values.region } : {}), ...(values.profile ? { profile: values.profile } : {}) }, deps.env);
+  // Like aws eks update-kubeconfig: the profile in use (flag or AWS_PROFILE) is written into the entry.
+  const profile = values.profile || deps.env["AWS_PROFILE"] || undefined;
+  if (values.profile && !profileExists(settings, values.profile)) {
+    if (values.server === undefined) {
+      throw new EksTokenError("no-credentials", `could not find profile ${values.profile} in the AWS config or credentials file`, {
+        hint: `check the name (aws configure list-profiles) or run aws configure --profile ${values.profile}`,
+      });
+    }
+    logger.warn(`profile ${values.profile} is not in the AWS config files; kubectl will fail until it is`);
+  }
+  const cluster =
+    values.server !== undefined
+      ? clusterFromFlags(name, values.server, caFile, caData)
+      : await describeCluster({ name, ...(values.profile ? { profile: values.profile } : {}), ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}) }, settings, deps, logger);
+
+  const sharedUser = values["shared-user"] ?? false;
+  const entryName = cluster.arn ?? name;
+  // A shared user carries the profile, so each profile gets its own shared user rather than changing everyone's.
+  const sharedName = profile ? `${SHARED_USER}-${profile}` : SHARED_USER;
+  const spec: EntrySpec = {
+    clusterId: cluster.clusterId,
+    idFlag: cluster.idFlag,
+    region: settings.region,
+    ...(profile ? { profile } : {}),
+    ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}),
+    server: cluster.server,
+    caData: cluster.caData,
+    clusterName: entryName,
+    userName: values["user-alias"] || values["user-name"] || (sharedUser ? sharedName : entryName),
+    contextName: values.alias || entryName,
+    command: values.command || deps.selfCommand,
+    sharedUser,
+  };
+  const entries = buildEntries(spec);
+  const setContext = !(values["no-set-context"] ?? false);
+  const merged = (text: string) => {
+    const config = parseKubeconfig(text, file);
+    mergeEntries(config, entries, { setContext });
+    return printKubeconfig(config);
+  };
+
+  if (values["dry-run"]) {
+    deps.stdout(merged(current.text));
+    return 0;
+  }
+  const result = updateFile(file, merged);
+  if (!result.written) note(deps, `context ${spec.contextName} in ${file} is already up to date`);
+  else note(deps, `wrote context ${spec.contextName} to ${file} (${result.backup ? `backup ${result.backup}` : "new file"})`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// eks-token convert-kubeconfig
+// ---------------------------------------------------------------------------
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  const values = parse(argv, CONVERT_OPTIONS);
+  if (values.help) {
+    deps.stdout(KUBECONFIG_USAGE);
+    return 0;
+  }
+  const file = targetFile(values.kubeconfig, deps);
+  const command = values.command || deps.selfCommand;
+  const current = readKubeconfigFile(file);
+  if (current.mode === undefined) {
+    throw new EksTokenError("bad-file", `could not read kubeconfig ${file}: it does not exist`, { hint: "pass the file with --kubeconfig" });
+  }
+  parseKubeconfig(current.text, file);
+
+  // Filled by the edit, which runs on the text read under the lock (what is reported is what was written).
+  let outcome: ConvertResult = { converted: [], left: [] };
+  const converted = (text: string): string | null => {
+    const config = parseKubeconfig(text, file);
+    outcome = convertKubeconfig(config, command);
+    return outcome.converted.length > 0 ? printKubeconfig(config) : null;
+  };
+
+  let what: string;
+  if (values["dry-run"]) {
+    const after = converted(current.text);
+    if (after !== null) deps.stdout(unifiedDiff(current.text, after, file, `${file} (converted)`));
+    what = "nothing written (--dry-run)";
+  } else {
+    const result = updateFile(file, converted);
+    what = result.written ? `wrote ${file} (backup ${result.backup})` : `${file} needs no change`;
+  }
+  for (const user of outcome.converted) logger.debug(`converted user ${user}`);
+  for (const { user, reason } of outcome.left) note(deps, `left user ${user} as it is: ${reason}`);
+  const n = outcome.converted.length;
+  const m = outcome.left.length;
+  note(deps, `converted ${count(n, "user", "users")}, left ${m} as ${m === 1 ? "it was" : "they were"}; ${what}`);
+  return 0;
 }

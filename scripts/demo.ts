@@ -13,18 +13,11 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CLI } from "../test/support/cli.js";
-import { startFakeCluster } from "../test/support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster } from "../test/support/cluster.js";
 import { writeKubeconfig } from "../test/support/kubeconfig.js";
 
 const run = promisify(execFile);
 const CLUSTER = "demo-cluster";
-const ALICE = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  arn: "arn:aws:iam::111122223333:user/alice",
-  userId: "AIDAEXAMPLEALICE0001",
-  account: "111122223333",
-};
 
 function say(text = ""): void {
   process.stdout.write(`${text}\n`);

@@ -51,3 +51,10 @@ export function parseDuration(value: string, flag: string): number {
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s" | "m" | "h"];
 }
 
+
+/** --output for commands that print either a human view or JSON. */
+export function outputOf(value: string | undefined): "text" | "json" {
+  const output = value ?? "text";
+  if (output !== "text" && output !== "json") throw usage(`unknown --output ${output}: expected text or json`);
+  return output;
+}

@@ -9,16 +9,10 @@ import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { EksTokenError } from "./errors.js";
 import { buildToken, tokenExpiry } from "./presign.js";
+import type { TokenRequest } from "./token-request.js";
 import { validateRegion } from "./validate.js";
 
-export interface MintRequest {
-  clusterId: string;
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-  forwardSessionName: boolean;
+export interface MintRequest extends TokenRequest {
   interactive: boolean;
   env: Env;
   now: () => Date;

@@ -38,6 +38,7 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Env } from "./aws-config.js";
+import type { TokenRequest } from "./token-request.js";
 
 export const CACHE_FORMAT = 1;
 /** Reuse a token only while at least this much of its validity remains. */
@@ -75,15 +76,7 @@ export const KEY_ENV = [
 ] as const;
 
 /** What decides the token, as the token command knows it before any AWS call. */
-export interface KeyInput {
-  clusterId: string;
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-  forwardSessionName: boolean;
-}
+export type KeyInput = TokenRequest;
 
 /** path, size and mtime of a file that feeds the credential chain ("-" when absent). */
 export type FileState = string;

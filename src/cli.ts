@@ -46,6 +46,10 @@ Other commands:
   eks-token decode [TOKEN | -] [-o json] [--partition P]     offline: what a token says, and the server's checks
   eks-token verify TOKEN --cluster-id ID [--connect-to HOST:PORT] [-o json]
                                                              the server's whole check, STS call included
+  eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
+                                                             check an aws-auth ConfigMap before it locks people out
+  eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token options]
+                                                             which entry maps the identity (else the current one), or why none does
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
                        [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
                        [--kubeconfig FILE] [--dry-run] [--no-set-context]

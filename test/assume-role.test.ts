@@ -10,17 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isStsHostForPartition } from "../src/endpoint.js";
 import { verifyToken } from "../src/verify.js";
 import { runCli, sandbox, type Sandbox } from "./support/cli.js";
-import { loopbackStsFetch, startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, loopbackStsFetch, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
-const ACCOUNT = "111122223333";
-const ALICE = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  userId: "AIDAEXAMPLEALICE0001",
-  account: ACCOUNT,
-};
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;
 const PARTNER_ROLE = `arn:aws:iam::${ACCOUNT}:role/partner`;
 const SSO_ROLE = `arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Admin`;

@@ -9,11 +9,9 @@ import { checkToken } from "../src/verify.js";
 import { encodeToken } from "../src/token.js";
 import { run } from "../src/cli.js";
 import { EXAMPLE_KEYS, runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
-import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 import { testDeps } from "./support/deps.js";
 
-const ACCOUNT = "111122223333";
-const ALICE = { accessKeyId: EXAMPLE_KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY, arn: `arn:aws:iam::${ACCOUNT}:user/alice`, userId: "AIDAEXAMPLEALICE0001", account: ACCOUNT };
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/team/deploy`;
 
 let cluster: FakeCluster;

@@ -11,20 +11,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI, EXAMPLE_KEYS, runCli, sandbox, type Sandbox } from "./support/cli.js";
-import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 import { startEksEmulator, type EksEmulator } from "./support/eks-emulator.js";
 
 const execFileAsync = promisify(execFile);
 const CLUSTER = "kc-cluster";
-const ACCOUNT = "111122223333";
 const ARN = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/${CLUSTER}`;
-const ALICE = {
-  accessKeyId: EXAMPLE_KEYS.AWS_ACCESS_KEY_ID,
-  secretAccessKey: EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY,
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  userId: "AIDAEXAMPLEALICE0001",
-  account: ACCOUNT,
-};
 
 let cluster: FakeCluster;
 let eks: EksEmulator;

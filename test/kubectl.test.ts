@@ -10,19 +10,11 @@ import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, sandbox, type Artifact, type Sandbox } from "./support/cli.js";
-import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 import { writeKubeconfig, type ExecApiVersion } from "./support/kubeconfig.js";
 
 const run = promisify(execFile);
 const CLUSTER = "e2e-cluster";
-const ACCOUNT = "111122223333";
-const ALICE = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  userId: "AIDAEXAMPLEALICE0001",
-  account: ACCOUNT,
-};
 const ADMIN_ROLE = `arn:aws:iam::${ACCOUNT}:role/platform/eks-admins`;
 
 let cluster: FakeCluster;

@@ -8,16 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
-import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 
-const ACCOUNT = "111122223333";
-const ALICE = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-  userId: "AIDAEXAMPLEALICE0001",
-  account: ACCOUNT,
-};
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/pod-role`;
 const MFA_ROLE = `arn:aws:iam::${ACCOUNT}:role/needs-mfa`;
 const MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/alice`;

@@ -4,7 +4,7 @@
  * (src/verify.ts); these commands only gather input and render.
  */
 import type { ParseArgsConfig } from "node:util";
-import { parse, parsePositionals, usage } from "../args.js";
+import { outputOf, parse, parsePositionals, usage } from "../args.js";
 import type { Deps } from "../deps.js";
 import { isStsHostForPartition, partitionOf } from "../endpoint.js";
 import { EksTokenError } from "../errors.js";
@@ -61,12 +61,6 @@ const DECODE_OPTIONS = {
   partition: { type: "string" },
   verbose: { type: "boolean", short: "v" },
 } as const satisfies ParseArgsConfig["options"];
-
-function outputOf(value: string | undefined): "text" | "json" {
-  const output = value ?? "text";
-  if (output !== "text" && output !== "json") throw usage(`unknown --output ${output}: expected text or json`);
-  return output;
-}
 
 /** eks-token decode [TOKEN | -]: offline, never a network call. */
 export async function runDecode(argv: string[], deps: Deps, _logger: Logger): Promise<number> {

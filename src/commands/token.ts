@@ -17,15 +17,11 @@ import { formatExecCredential, parseExecInfo } from "../exec-credential.js";
 import type { Logger } from "../log.js";
 import { validateClusterId, validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../validate.js";
 import { MAX_TOKEN_BYTES } from "../token.js";
+import type { TokenRequest } from "../token-request.js";
 
-export interface TokenFlags {
+/** The token flags: a request whose cluster may still come from the kubeconfig, and how to answer. */
+export interface TokenFlags extends Omit<TokenRequest, "clusterId"> {
   clusterId?: string;
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-  forwardSessionName: boolean;
   /** exec-credential or token for the token command; whoami takes text or json. */
   output: string;
   /** --no-cache turns this off. */
@@ -36,7 +32,8 @@ export interface TokenFlags {
   verbose: boolean;
 }
 
-export const TOKEN_OPTIONS = {
+/** The flags that decide who signs and for what: shared by every command that makes a token. */
+export const REQUEST_OPTIONS = {
   "cluster-name": { type: "string" },
   "cluster-id": { type: "string", short: "i" },
   region: { type: "string" },
@@ -46,6 +43,10 @@ export const TOKEN_OPTIONS = {
   "external-id": { type: "string", short: "e" },
   "session-name": { type: "string", short: "s" },
   "forward-session-name": { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
+
+export const TOKEN_OPTIONS = {
+  ...REQUEST_OPTIONS,
   output: { type: "string", short: "o" },
   "token-only": { type: "boolean" },
   "no-cache": { type: "boolean" },
@@ -106,16 +107,6 @@ export function tokenFlagsFrom(
   };
 }
 
-/** What is signed, and as whom: everything that decides the token. */
-export interface TokenRequest {
-  clusterId: string;
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  sessionName?: string;
-  forwardSessionName: boolean;
-}
 
 /**
  * Flags win; kubeconfig cluster info (provideClusterInfo) fills the gaps, so

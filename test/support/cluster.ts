@@ -18,6 +18,17 @@ import { verifyToken, type Identity, type StsFetch } from "../../src/verify.js";
 import { startApiServer, type ApiServer, type MappedUser } from "./apiserver.js";
 import { startStsEmulator, type EmulatorRole, type EmulatorUser, type StsEmulator } from "./sts-emulator.js";
 import { makeTestCa, type TestCa } from "./tls.js";
+import { EXAMPLE_KEYS } from "./cli.js";
+
+/** The account every fixture lives in, and the IAM user whose (AWS example) keys the tests sign with. */
+export const ACCOUNT = "111122223333";
+export const ALICE: EmulatorUser = {
+  accessKeyId: EXAMPLE_KEYS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY,
+  arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+  userId: "AIDAEXAMPLEALICE0001",
+  account: ACCOUNT,
+};
 
 /** aws-auth style entries: matched against the canonical ARN; username may use {{SessionName}} and {{AccountID}}. */
 export interface Mapping {

@@ -7,10 +7,8 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { Agent } from "node:https";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isStsHostForPartition } from "../src/endpoint.js";
-import { verifyToken } from "../src/verify.js";
 import { runCli, sandbox, type Sandbox } from "./support/cli.js";
-import { ALICE, ACCOUNT, loopbackStsFetch, startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;
@@ -44,15 +42,7 @@ afterAll(async () => {
 });
 
 /** Verify a printed token as the cluster would. */
-function verify(token: string, clusterId = "c") {
-  const emulatorHost = new URL(cluster.sts.url).host;
-  return verifyToken(token, {
-    clusterId,
-    now: new Date(),
-    isValidHost: (h) => h === emulatorHost || isStsHostForPartition(h, "aws"),
-    fetchSts: loopbackStsFetch(cluster.sts),
-  });
-}
+const verify = (token: string, clusterId = "c") => cluster.verify(token, clusterId);
 
 /** A closed loopback port: connections are refused at once. */
 async function closedPort(): Promise<number> {

@@ -60,6 +60,8 @@ export interface FakeCluster {
   identities: Identity[];
   /** Every reason the API server refused a token. */
   refusals: string[];
+  /** The server's whole verification of a token, as the API server applies it (cluster id: the cluster's own by default). */
+  verify(token: string, clusterId?: string): Promise<Identity>;
   close(): Promise<void>;
 }
 
@@ -116,17 +118,19 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
   const emulatorHost = new URL(sts.url).host;
   const identities: Identity[] = [];
   const refusals: string[] = [];
+  const verify = (token: string, clusterId = options.clusterId) =>
+    verifyToken(token, {
+      clusterId,
+      now: now(),
+      // Real AWS STS hosts, plus the emulator itself for tokens made against it with AWS_ENDPOINT_URL_STS.
+      isValidHost: (host) => host === emulatorHost || isStsHostForPartition(host, "aws"),
+      fetchSts,
+    });
   const api = await startApiServer({
     tls: { key: ca.key, cert: ca.cert },
     authenticate: async (token) => {
       try {
-        const identity = await verifyToken(token, {
-          clusterId: options.clusterId,
-          now: now(),
-          // Real AWS STS hosts, plus the emulator itself for tokens made against it with AWS_ENDPOINT_URL_STS.
-          isValidHost: (host) => host === emulatorHost || isStsHostForPartition(host, "aws"),
-          fetchSts,
-        });
+        const identity = await verify(token);
         identities.push(identity);
         const user = mapIdentity(identity, options.mappings);
         if (!user) refusals.push(`no mapping for ${identity.canonicalArn}`);
@@ -145,6 +149,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     api,
     identities,
     refusals,
+    verify,
     close: async () => {
       await Promise.all([api.close(), sts.close()]);
       rmSync(dir, { recursive: true, force: true });

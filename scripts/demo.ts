@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CLI } from "../test/support/cli.js";
-import { ALICE, ACCOUNT, startFakeCluster } from "../test/support/cluster.js";
+import { ALICE, startFakeCluster } from "../test/support/cluster.js";
 import { writeKubeconfig } from "../test/support/kubeconfig.js";
 
 const run = promisify(execFile);

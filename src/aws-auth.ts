@@ -435,7 +435,7 @@ function parseUnsafe(text: string): AwsAuth | NotAwsAuth {
       );
       continue;
     }
-    readMap(key as MapName, deref(pair.value, doc), keyLine, outer, lc, result);
+    readMap(key as MapName, deref(pair.value, doc), keyLine, lc, result);
   }
   return result;
 }
@@ -446,7 +446,7 @@ function isSkippable(value: string): boolean {
   return trimmed === "" || trimmed === "``" || trimmed === '""' || trimmed === "''";
 }
 
-function readMap(name: MapName, node: Node, keyLine: number, outer: Where, lc: LineCounter, result: AwsAuth): void {
+function readMap(name: MapName, node: Node, keyLine: number, lc: LineCounter, result: AwsAuth): void {
   const status = result.maps[name];
   status.line = keyLine;
   if (node === undefined || (isScalar(node) && node.value === null)) return;

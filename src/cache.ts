@@ -198,7 +198,8 @@ export class TokenCache {
 
   /** The directory exists (or is created 0700), is ours, and is not a symlink. */
   private usableDir(create: boolean): boolean {
-    if (this.dirChecked !== undefined && (this.dirChecked || !create)) return this.dirChecked;
+    // Decided once: a directory found unusable stays so for this run (only "not there yet" is asked again).
+    if (this.dirChecked !== undefined) return this.dirChecked;
     try {
       let stats;
       try {

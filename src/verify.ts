@@ -70,8 +70,8 @@ export interface CheckResult {
 
 export interface CheckOptions {
   now: Date;
-  /** Decides whether a host is an STS host the server accepts. */
-  isValidHost: (host: string) => boolean;
+  /** Decides whether a host is an STS host the server accepts (given what the token says, e.g. its credential region). */
+  isValidHost: (host: string, facts: TokenFacts) => boolean;
 }
 
 /** Parse "20260102T030405Z". */
@@ -156,7 +156,7 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
   }
 
   if (!check("https", url.protocol === "https:", "https", `unexpected scheme "${url.protocol.replace(/:$/, "")}" in pre-signed URL`)) return done();
-  if (!check("host", options.isValidHost(url.host), `${url.host} is an STS host`, `unexpected hostname "${url.host}" in pre-signed URL`)) return done();
+  if (!check("host", options.isValidHost(url.host, facts), `${url.host} is an STS host`, `unexpected hostname "${url.host}" in pre-signed URL`)) return done();
   if (!check("path", url.pathname === "/", "/", "unexpected path in pre-signed URL")) return done();
   if (!query) {
     check("parameters", false, "", "malformed query parameter");

@@ -11,7 +11,7 @@ import { EksTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { httpStsFetch } from "../sts-fetch.js";
 import { TOKEN_PREFIX } from "../token.js";
-import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch } from "../verify.js";
+import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch, type TokenFacts } from "../verify.js";
 import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "./token.js";
 import { parseExecInfo } from "../exec-credential.js";
 
@@ -38,17 +38,15 @@ async function tokenArgument(positionals: string[], deps: Deps): Promise<string>
   return token;
 }
 
-function partitionFor(result: CheckResult, flag: string | undefined, region: string | undefined): string {
-  if (flag) return flag;
-  const r = region ?? result.facts.credentialRegion;
-  return r ? partitionOf(r) : "aws";
-}
-
 /** The server's format checks for the given partition (from the flag, the region, or the token's own credential scope). */
 function check(token: string, now: Date, partition?: string, region?: string): { result: CheckResult; partition: string } {
-  const first = checkToken(token, { now, isValidHost: () => true });
-  const chosen = partitionFor(first, partition, region);
-  return { result: checkToken(token, { now, isValidHost: (host) => isStsHostForPartition(host, chosen) }), partition: chosen };
+  const partitionFor = (facts: TokenFacts): string => {
+    if (partition) return partition;
+    const r = region ?? facts.credentialRegion;
+    return r ? partitionOf(r) : "aws";
+  };
+  const result = checkToken(token, { now, isValidHost: (host, facts) => isStsHostForPartition(host, partitionFor(facts)) });
+  return { result, partition: partitionFor(result.facts) };
 }
 
 function table(rows: Array<[string, string]>): string {

@@ -43,8 +43,9 @@ Other commands:
   eks-token cache list [--cache-dir DIR] [--output json]     cached tokens: cluster, region, role, expiry (never a token)
   eks-token cache clear [--cluster-name NAME] [--cache-dir DIR]
   eks-token whoami [token options] [-o json]                 who the cluster will see, and the clock skew against STS
-  eks-token decode [TOKEN | -] [-o json] [--partition P]     offline: what a token says, and the server's checks
-  eks-token verify TOKEN --cluster-id ID [--connect-to HOST:PORT] [-o json]
+  eks-token decode [TOKEN | -] [-o json] [--partition P] [--region R]
+                                                             offline: what a token says, and the server's checks
+  eks-token verify TOKEN --cluster-id ID [--partition P] [--region R] [--connect-to HOST:PORT] [-o json]
                                                              the server's whole check, STS call included
   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
                                                              check an aws-auth ConfigMap before it locks people out

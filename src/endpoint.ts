@@ -12,6 +12,7 @@
 import { defaultEndpointResolver } from "@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js";
 import { partition } from "@aws-sdk/core/client";
 import { EksTokenError } from "./errors.js";
+import { SERVER_PARTITIONS } from "./partitions.js";
 
 export interface EndpointSettings {
   region: string;
@@ -71,27 +72,63 @@ export function partitionOf(region: string): string {
   return partition(region).name;
 }
 
+/** Region names as the server accepts them in a host (ported by it from the Go SDK v1's endpoints package). */
+const REGION_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+
 /**
- * Is `host` an STS host of `partitionId`, as the aws-iam-authenticator server
- * decides it (it asks the SDK's resolver for the partition's regions)? True
- * when the SDK's own STS rules give exactly this host for some region of the
- * partition, in its plain, FIPS or dual-stack form, or when it is the global
- * endpoint of the aws partition.
+ * Why the aws-iam-authenticator server would refuse `host` as the STS host of
+ * a token, or undefined when it accepts it. Its rules (pkg/token/token.go
+ * verifySTSHostnameFormat, TestSTSEndpoints), in its order:
+ *
+ * - the region is the host's second label; "sts.amazonaws.com" is the global
+ *   endpoint, accepted in the aws partition only;
+ * - the host must be what the SDK's STS endpoint rules give for that region
+ *   (plain, FIPS or dual-stack), and then lie in the partition's STS domain
+ *   (a region the SDK does not know falls back to the aws partition's
+ *   format, so sts.not-a-region.amazonaws.com passes in aws);
+ * - failing that, it may be sts.<server region>.<partition domain> (or its
+ *   dual-stack form) built from the region the server runs in, so a region
+ *   newer than the SDK's data still works where the server knows its region.
+ *
+ * The aws-us-gov partition shares amazonaws.com with aws, so, as on the
+ * server, a commercial regional host passes there too.
  */
-export function isStsHostForPartition(host: string, partitionId: string): boolean {
-  if (partitionId === "aws" && host === "sts.amazonaws.com") return true;
-  const m = /^sts(?:-fips)?\.([a-z0-9-]+)\./.exec(host);
-  if (!m) return false;
-  const region = m[1]!;
-  if (partitionOf(region) !== partitionId) return false;
+export function stsHostProblem(host: string, partitionId: string, serverRegion?: string): string | undefined {
+  if (host === "") return "the URL has no host";
+  const labels = host.split(".");
+  if (labels.length < 3) return `${JSON.stringify(host)} is not an STS host name (expected sts.REGION.DOMAIN)`;
+  const domains = SERVER_PARTITIONS[partitionId];
+  if (host === "sts.amazonaws.com") {
+    return partitionId === "aws" ? undefined : `the global endpoint sts.amazonaws.com belongs to the aws partition, not ${partitionId}`;
+  }
+  const region = labels[1]!;
+  if (!REGION_LABEL.test(region)) return `${JSON.stringify(region)} in ${JSON.stringify(host)} is not a region name`;
+  const resolved = stsHostsOfRegion(region);
+  if (!resolved.includes(host)) {
+    const fallback = serverRegion !== undefined && REGION_LABEL.test(serverRegion) && domains ? [domains.domain, domains.dualStack].filter(Boolean).map((d) => `sts.${serverRegion}.${d}`) : [];
+    return fallback.includes(host) ? undefined : `unexpected hostname ${JSON.stringify(host)} in pre-signed URL`;
+  }
+  if (!domains) return `partition ${JSON.stringify(partitionId)} is not one the server knows`;
+  const domain = labels.slice(2).join(".");
+  return domain === domains.domain || domain === domains.dualStack ? undefined : `${host} is an STS host of another partition than ${partitionId}`;
+}
+
+/** Every host the SDK's STS rules give for `region`: plain, FIPS, dual-stack, both. */
+function stsHostsOfRegion(region: string): string[] {
+  const hosts: string[] = [];
   for (const useFips of [false, true]) {
     for (const useDualstack of [false, true]) {
       try {
-        if (resolveStsEndpoint({ region, useFips, useDualstack, useGlobalEndpoint: false }).host === host) return true;
+        hosts.push(resolveStsEndpoint({ region, useFips, useDualstack, useGlobalEndpoint: false }).host);
       } catch {
-        // this variant does not exist in the partition
+        // this variant does not exist in the region's partition
       }
     }
   }
-  return false;
+  return hosts;
+}
+
+/** Does the server accept `host` as an STS host of `partitionId` (see stsHostProblem)? */
+export function isStsHostForPartition(host: string, partitionId: string, serverRegion?: string): boolean {
+  return stsHostProblem(host, partitionId, serverRegion) === undefined;
 }

@@ -8,11 +8,20 @@
  * STS emulator.
  */
 import { EksTokenError } from "./errors.js";
-import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX } from "./token.js";
+import { parseGoQuery, parseGoUrl, type GoUrl } from "./go-url.js";
+import { isServerPartition } from "./partitions.js";
+import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX, tokenBodyProblem } from "./token.js";
 
 
 /** STS honours a presigned GetCallerIdentity for 15 minutes after X-Amz-Date. */
 export const PRESIGNED_URL_LIFETIME_MS = 15 * 60_000;
+/**
+ * STS refuses a request dated more than 15 minutes after its own clock
+ * ("SignatureDoesNotMatch: Signature not yet current: DATE is still later
+ * than NOW+15 (NOW + 15 min.)"). aws-iam-authenticator does not look at a
+ * future X-Amz-Date itself: it replays the token and STS refuses it.
+ */
+export const STS_FUTURE_TOLERANCE_MS = 15 * 60_000;
 
 const PARAMETER_WHITELIST = new Set([
   "action",
@@ -38,7 +47,8 @@ export type CheckName =
   | "action"
   | "signed-cluster-header"
   | "expires"
-  | "date";
+  | "date"
+  | "not-in-future";
 
 export interface TokenCheck {
   name: CheckName;
@@ -64,14 +74,20 @@ export interface CheckResult {
   ok: boolean;
   checks: TokenCheck[];
   facts: TokenFacts;
-  /** The first failed check's detail, in aws-iam-authenticator's wording where it has one. */
+  /** The first failed check's detail: what the server would say, in our words. */
   reason?: string;
 }
 
 export interface CheckOptions {
   now: Date;
-  /** Decides whether a host is an STS host the server accepts (given what the token says, e.g. its credential region). */
-  isValidHost: (host: string, facts: TokenFacts) => boolean;
+  /** Why the server would refuse this STS host (given what the token says, e.g. its credential region); undefined when it accepts it. */
+  hostProblem: (host: string, facts: TokenFacts) => string | undefined;
+  /**
+   * Also predict STS's own clock check: a token dated more than 15 minutes
+   * after `now` is refused by STS. For offline use (decode); a replay leaves
+   * it to STS, whose clock is the one that counts.
+   */
+  stsClock?: boolean;
 }
 
 /** Parse "20260102T030405Z". */
@@ -84,31 +100,17 @@ export function parseAmzDate(value: string): Date | undefined {
     : date;
 }
 
-/** Parse a query string like Go's url.ParseQuery: repeated keys keep every value. */
-function parseQuery(raw: string): Map<string, string[]> | undefined {
-  const result = new Map<string, string[]>();
-  if (raw === "") return result;
-  for (const part of raw.split("&")) {
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    const rawKey = eq === -1 ? part : part.slice(0, eq);
-    const rawValue = eq === -1 ? "" : part.slice(eq + 1);
-    let key: string;
-    let value: string;
-    try {
-      key = decodeURIComponent(rawKey.replace(/\+/g, " "));
-      value = decodeURIComponent(rawValue.replace(/\+/g, " "));
-    } catch {
-      return undefined;
-    }
-    result.set(key, [...(result.get(key) ?? []), value]);
-  }
-  return result;
+/** First value of each parameter, keyed by lowercased name (the server's queryParamsLower). */
+function lowerParams(query: Map<string, string[]> | undefined): Map<string, string> {
+  const lower = new Map<string, string>();
+  for (const [key, values] of query ?? []) if (!lower.has(key.toLowerCase())) lower.set(key.toLowerCase(), values[0] ?? "");
+  return lower;
 }
 
 /**
- * Apply the server's format checks. Stops at the first failure, as the server
- * does, but reports every check it got to, so `decode` can show them.
+ * Apply the server's format checks (pkg/token/token.go Verify), in its
+ * order. Stops at the first failure, as the server does, but reports every
+ * check it got to, so `decode` can show them.
  */
 export function checkToken(token: string, options: CheckOptions): CheckResult {
   const checks: TokenCheck[] = [];
@@ -126,24 +128,19 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
   if (!check("size", size <= MAX_TOKEN_BYTES, `${size} bytes (limit ${MAX_TOKEN_BYTES})`, `token is too large: ${size} bytes, the server accepts at most ${MAX_TOKEN_BYTES}`)) return done();
   if (!check("prefix", token.startsWith(TOKEN_PREFIX), `starts with ${TOKEN_PREFIX}`, `token is missing expected "${TOKEN_PREFIX}" prefix`)) return done();
   const decoded = decodeToken(token);
-  if (!check("base64url", decoded !== undefined, "unpadded base64url", "token body is not valid unpadded base64url")) return done();
+  if (!check("base64url", decoded !== undefined, "unpadded base64url", `the token is not valid base64url: ${tokenBodyProblem(token) ?? "it does not decode"}`)) return done();
 
-  let url: URL;
-  try {
-    url = new URL(decoded!);
-  } catch {
-    check("url", false, "", "token does not contain a valid URL");
-    return done();
-  }
-  check("url", true, "a valid URL", "");
+  // Go's url.Parse, not WHATWG's: the server reads the URL as written (src/go-url.ts says where they differ).
+  const parsed = parseGoUrl(decoded!);
+  if (!check("url", parsed.ok, "a URL", parsed.ok ? "" : `the token does not hold a URL: ${parsed.error}`)) return done();
+  const url = (parsed as { url: GoUrl }).url;
   facts.url = decoded!;
   facts.host = url.host;
 
   // Read the parameters before the remaining checks so `decode` can show them even for a rejected token.
-  const query = parseQuery(url.search.replace(/^\?/, ""));
+  const query = parseGoQuery(url.rawQuery);
   for (const [key, values] of query ?? []) facts.params[key] = values[0] ?? "";
-  const lower = new Map<string, string>();
-  for (const [key, values] of query ?? []) lower.set(key.toLowerCase(), values[0] ?? "");
+  const lower = lowerParams(query);
   const credential = (lower.get("x-amz-credential") ?? "").split("/");
   if (credential[0]) facts.accessKeyId = credential[0];
   if (credential[2]) facts.credentialRegion = credential[2];
@@ -155,41 +152,59 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
     facts.expiresAt = new Date(signedAt.getTime() + PRESIGNED_URL_LIFETIME_MS);
   }
 
-  if (!check("https", url.protocol === "https:", "https", `unexpected scheme "${url.protocol.replace(/:$/, "")}" in pre-signed URL`)) return done();
-  if (!check("host", options.isValidHost(url.host, facts), `${url.host} is an STS host`, `unexpected hostname "${url.host}" in pre-signed URL`)) return done();
-  if (!check("path", url.pathname === "/", "/", "unexpected path in pre-signed URL")) return done();
+  if (!check("https", url.scheme === "https", "https", `unexpected scheme ${JSON.stringify(url.scheme)} in pre-signed URL: the server replays only https URLs`)) return done();
+  const hostProblem = options.hostProblem(url.host, facts);
+  if (!check("host", hostProblem === undefined, `${url.host} is an STS host`, hostProblem ?? "")) return done();
+  if (!check("path", url.path === "/", "/", `unexpected path ${JSON.stringify(url.path)} in pre-signed URL: it must be exactly "/"`)) return done();
   if (!query) {
-    check("parameters", false, "", "malformed query parameter");
+    check("parameters", false, "", "malformed query parameter: a bad %-escape or a \";\" separator");
     return done();
   }
-  const unknown = [...query.keys()].find((k) => !PARAMETER_WHITELIST.has(k.toLowerCase()));
-  const repeated = [...query.entries()].find(([, v]) => v.length !== 1);
-  const lowerCount = new Set([...query.keys()].map((k) => k.toLowerCase())).size;
+  const keys = [...query.keys()];
+  const caseTwin = keys.find((k, i) => keys.findIndex((other) => other.toLowerCase() === k.toLowerCase()) !== i);
+  if (caseTwin !== undefined) {
+    check("parameters", false, "", `duplicate query parameter ${JSON.stringify(caseTwin)}: the server reads parameter names ignoring case, so it appears twice`);
+    return done();
+  }
+  const unknown = keys.find((k) => !PARAMETER_WHITELIST.has(k.toLowerCase()));
   if (unknown !== undefined) {
-    check("parameters", false, "", `non-whitelisted query parameter "${unknown}"`);
+    check("parameters", false, "", `non-whitelisted query parameter ${JSON.stringify(unknown)}`);
     return done();
   }
-  if (repeated || lowerCount !== query.size) {
-    check("parameters", false, "", "query parameter with multiple values not supported");
+  const repeated = [...query.entries()].find(([, v]) => v.length !== 1);
+  if (repeated) {
+    check("parameters", false, "", `query parameter ${JSON.stringify(repeated[0])} has ${repeated[1].length} values: the server accepts one`);
     return done();
   }
   check("parameters", true, "only whitelisted parameters, each once", "");
   if (!check("action", lower.get("action") === "GetCallerIdentity", "GetCallerIdentity", "unexpected action parameter in pre-signed URL")) return done();
-  if (!check("signed-cluster-header", facts.signedHeaders.includes(CLUSTER_ID_HEADER), `${CLUSTER_ID_HEADER} is signed`, `client did not sign the ${CLUSTER_ID_HEADER} header in the pre-signed URL`)) return done();
+  // strings.EqualFold: the server finds the header name in any letter case.
+  const signsClusterId = facts.signedHeaders.some((h) => h.toLowerCase() === CLUSTER_ID_HEADER);
+  if (!check("signed-cluster-header", signsClusterId, `${CLUSTER_ID_HEADER} is signed`, `client did not sign the ${CLUSTER_ID_HEADER} header in the pre-signed URL`)) return done();
+  // strconv.Atoi: optional sign, decimal digits only.
   const expiresRaw = lower.get("x-amz-expires") ?? "";
   const expires = /^[+-]?\d+$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
-  if (!check("expires", expires >= 0 && expires <= 900, `X-Amz-Expires=${expiresRaw}`, `invalid X-Amz-Expires parameter in pre-signed URL: ${expiresRaw || "(missing)"}`)) return done();
+  if (!check("expires", expires >= 0 && expires <= 900, `X-Amz-Expires=${expiresRaw}`, `invalid X-Amz-Expires parameter in pre-signed URL: ${expiresRaw || "(missing)"} (the server wants 0 to 900)`)) return done();
   const dateRaw = lower.get("x-amz-date") ?? "";
   if (dateRaw === "") {
     check("date", false, "", "X-Amz-Date parameter must be present in pre-signed URL");
     return done();
   }
   if (!signedAt) {
-    check("date", false, "", `error parsing X-Amz-Date parameter ${dateRaw}`);
+    check("date", false, "", `error parsing X-Amz-Date parameter ${dateRaw}: expected YYYYMMDDTHHMMSSZ`);
     return done();
   }
-  const fresh = options.now.getTime() <= facts.expiresAt!.getTime();
-  check("date", fresh, `signed ${signedAt.toISOString()}, valid until ${facts.expiresAt!.toISOString()}`, `X-Amz-Date parameter is expired (15 minute expiration) ${signedAt.toISOString()}`);
+  const now = options.now.getTime();
+  if (!check("date", now <= facts.expiresAt!.getTime(), `signed ${signedAt.toISOString()}, valid until ${facts.expiresAt!.toISOString()}`, `X-Amz-Date parameter is expired (15 minute expiration) ${signedAt.toISOString()}`)) return done();
+  if (options.stsClock) {
+    const ahead = signedAt.getTime() - now;
+    check(
+      "not-in-future",
+      ahead <= STS_FUTURE_TOLERANCE_MS,
+      ahead > 0 ? `dated ${Math.round(ahead / 1000)} s after this clock's now: STS accepts up to 15 minutes ahead of its own clock` : "not dated in the future",
+      `X-Amz-Date ${signedAt.toISOString()} is ${Math.round(ahead / 60_000)} min after now (${options.now.toISOString()}): STS refuses a request dated more than 15 minutes in its future ("Signature not yet current"), so the server denies it; the clock of the machine that made it was ahead`,
+    );
+  }
   return done();
 }
 
@@ -203,24 +218,42 @@ export interface Identity {
   stsHost?: string;
 }
 
+export type PrincipalType = "role" | "user" | "root" | "federated-user" | "assumed-role";
+
+export type Canonical = { ok: true; type: PrincipalType; canonicalArn: string } | { ok: false; reason: string };
+
 /**
- * The ARN aws-auth and access entries are written against: an assumed-role
- * session becomes its role (arn:PART:iam::ACCT:role/NAME; the session's ARN
- * carries no path, so none can be restored), users and roles stay as they are.
+ * The ARN aws-auth and access entries are written against, as the server
+ * computes it (pkg/arn Canonicalize, TestUserARN): an assumed-role session
+ * becomes its role, every segment but the session name being the role
+ * (assumed-role/Org/Team/Admin/Session → role/Org/Team/Admin); IAM users,
+ * roles and root, and STS federated users, stay as they are. Anything else,
+ * or a partition the server does not know, is refused.
  */
-export function canonicalArn(arn: string): string {
-  const parts = arn.split(":");
-  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`not an ARN: ${arn}`);
-  const [, partition, service, , account] = parts;
-  const resource = parts.slice(5).join(":");
-  const [kind, ...rest] = resource.split("/");
-  if (service === "iam") return arn;
+export function canonicalize(arn: string): Canonical {
+  // aws-sdk-go-v2's arn.Parse: the "arn:" prefix and six colon-separated sections, the last one free.
+  if (!arn.startsWith("arn:")) return { ok: false, reason: `${JSON.stringify(arn)} is not an ARN (no "arn:" prefix)` };
+  const sections = arn.split(":");
+  if (sections.length < 6) return { ok: false, reason: `${JSON.stringify(arn)} is not an ARN (fewer than six ":"-separated sections)` };
+  const [, partition = "", service, , account] = sections;
+  if (!isServerPartition(partition)) return { ok: false, reason: `${JSON.stringify(arn)} is in partition ${JSON.stringify(partition)}, which the server does not recognise` };
+  const segments = sections.slice(5).join(":").split("/");
+  const kind = segments[0];
+  if (service === "sts" && kind === "federated-user") return { ok: true, type: "federated-user", canonicalArn: arn };
   if (service === "sts" && kind === "assumed-role") {
-    if (rest.length < 2) throw new Error(`assumed-role ARN without a session: ${arn}`);
-    return `arn:${partition}:iam::${account}:role/${rest[0]}`;
+    if (segments.length < 3) return { ok: false, reason: `assumed-role ARN ${JSON.stringify(arn)} has no role and session name` };
+    return { ok: true, type: "assumed-role", canonicalArn: `arn:${partition}:iam::${account}:role/${segments.slice(1, -1).join("/")}` };
   }
-  if (service === "sts" && (kind === "federated-user" || kind === "user")) return arn;
-  throw new Error(`unsupported ARN: ${arn}`);
+  if (service === "iam" && (kind === "role" || kind === "user" || kind === "root")) return { ok: true, type: kind, canonicalArn: arn };
+  if (service === "sts" || service === "iam") return { ok: false, reason: `${JSON.stringify(arn)} is not an identity the server maps (${service} resource ${JSON.stringify(kind)})` };
+  return { ok: false, reason: `${JSON.stringify(arn)} is not an identity the server maps (service ${JSON.stringify(service)})` };
+}
+
+/** canonicalize, throwing its reason. */
+export function canonicalArn(arn: string): string {
+  const result = canonicalize(arn);
+  if (!result.ok) throw new Error(result.reason);
+  return result.canonicalArn;
 }
 
 export interface StsResponse {
@@ -233,7 +266,7 @@ export interface StsResponse {
 export type StsFetch = (url: string, headers: Record<string, string>) => Promise<StsResponse>;
 
 interface CallerIdentityJson {
-  GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string; Account?: string; UserId?: string } };
+  GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: unknown; Account?: unknown; UserId?: unknown } };
 }
 
 /** "Code: first line of the message". Real STS appends the whole canonical request to SignatureDoesNotMatch. */
@@ -250,6 +283,52 @@ function stsErrorCode(body: string): string {
   return code ? `${code}${message ? `: ${oneLine(message)}` : ""}` : oneLine(body).slice(0, 200);
 }
 
+/** The parts of a presigned URL the server reports with the identity: the STS host as written, and the access key id. */
+function urlFacts(url: string): { host: string; accessKeyId?: string } {
+  const parsed = parseGoUrl(url);
+  if (!parsed.ok) return { host: "" };
+  const accessKeyId = lowerParams(parseGoQuery(parsed.url.rawQuery)).get("x-amz-credential")?.split("/")[0];
+  return { host: parsed.url.host, ...(accessKeyId ? { accessKeyId } : {}) };
+}
+
+const answerError = (message: string) =>
+  new EksTokenError("sts-rejected", `the STS answer cannot be used: ${message}`, { hint: "the server refuses such an answer, so every token of this identity; check the STS endpoint (--connect-to, a proxy)" });
+
+/**
+ * The identity in a GetCallerIdentity answer, read as the server reads it
+ * (pkg/token/token.go getIdentityFromSTSResponse; TestVerifyInvalidCanonicalARNError,
+ * TestVerifyInvalidUserIDError, TestVerifySessionName): the ARN must
+ * canonicalize; for roles and assumed roles the UserId must be ROLEID:SESSION,
+ * which gives the user id (ROLEID) and the session name; users, root and
+ * federated users keep their whole UserId and have no session name. The
+ * server does not check Account or a user's UserId for emptiness, so neither
+ * do we.
+ */
+export function identityFromAnswer(answer: { Arn?: unknown; Account?: unknown; UserId?: unknown }, url: string): Identity {
+  const text = (value: unknown, name: string): string => {
+    if (value === undefined || value === null) return "";
+    if (typeof value !== "string") throw answerError(`${name} is not a string`);
+    return value;
+  };
+  const arn = text(answer.Arn, "Arn");
+  const account = text(answer.Account, "Account");
+  const userId = text(answer.UserId, "UserId");
+  if (arn === "") throw answerError("it carries no ARN");
+  const canonical = canonicalize(arn);
+  if (!canonical.ok) throw answerError(canonical.reason);
+  const identity: Identity = { arn, canonicalArn: canonical.canonicalArn, accountId: account, userId };
+  if (canonical.type === "role" || canonical.type === "assumed-role") {
+    const parts = userId.split(":");
+    if (parts.length !== 2) throw answerError(`UserId ${JSON.stringify(userId)} of a ${canonical.type === "role" ? "role" : "role session"} is not ROLEID:SESSION`);
+    identity.userId = parts[0]!;
+    identity.sessionName = parts[1]!;
+  }
+  const { host, accessKeyId } = urlFacts(url);
+  identity.stsHost = host;
+  if (accessKeyId) identity.accessKeyId = accessKeyId;
+  return identity;
+}
+
 /**
  * Replay the presigned request with the cluster id header, exactly as the
  * server does (GET, x-k8s-aws-id, Accept: application/json), and read the
@@ -260,8 +339,7 @@ export async function replayToSts(url: string, clusterId: string, fetchSts: StsF
   try {
     response = await fetchSts(url, { [CLUSTER_ID_HEADER]: clusterId, accept: "application/json" });
   } catch (error) {
-    const host = new URL(url).host;
-    throw new EksTokenError("unreachable", `could not reach STS at ${host}: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new EksTokenError("unreachable", `could not reach STS at ${urlFacts(url).host}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: "check the network path to STS",
       cause: error,
     });
@@ -272,27 +350,14 @@ export async function replayToSts(url: string, clusterId: string, fetchSts: StsF
       hint: "a SignatureDoesNotMatch usually means the token was made for another cluster id, or was altered",
     });
   }
-  let result;
+  let parsed: CallerIdentityJson;
   try {
-    result = (JSON.parse(response.body) as CallerIdentityJson).GetCallerIdentityResponse?.GetCallerIdentityResult;
-  } catch {
-    result = undefined;
+    parsed = JSON.parse(response.body) as CallerIdentityJson;
+  } catch (error) {
+    throw answerError(`it is not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (!result?.Arn || !result.Account || !result.UserId) {
-    throw new EksTokenError("sts-rejected", "STS answered GetCallerIdentity without an identity", { hint: "check the STS endpoint" });
-  }
-  const identity: Identity = {
-    arn: result.Arn,
-    canonicalArn: canonicalArn(result.Arn),
-    accountId: result.Account,
-    userId: result.UserId,
-    stsHost: new URL(url).host,
-  };
-  const resource = result.Arn.split(":").slice(5).join(":").split("/");
-  if (resource[0] === "assumed-role" && resource[2]) identity.sessionName = resource.slice(2).join("/");
-  const accessKeyId = new URL(url).searchParams.get("X-Amz-Credential")?.split("/")[0];
-  if (accessKeyId) identity.accessKeyId = accessKeyId;
-  return identity;
+  const result = typeof parsed === "object" && parsed !== null ? parsed.GetCallerIdentityResponse?.GetCallerIdentityResult : undefined;
+  return identityFromAnswer(typeof result === "object" && result !== null ? result : {}, url);
 }
 
 /** Format checks, then the STS replay: the whole server-side verification. */

@@ -11,7 +11,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadSharedConfigFiles } from "@smithy/core/config";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { endpointSettings, profileName, profileSection } from "../src/aws-config.js";
-import { isStsHostForPartition, partitionOf, resolveStsEndpoint } from "../src/endpoint.js";
+import { isStsHostForPartition, partitionOf, resolveStsEndpoint, stsHostProblem } from "../src/endpoint.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 const dir = mkdtempSync(join(tmpdir(), "eks-token-endpoint-"));
@@ -142,6 +142,70 @@ describe("STS hosts the server accepts", () => {
     ["sts.eu-west-1.amazonaws.com:443", "aws", false],
   ] as const)("%s in %s: %s", (host, partition, expected) => {
     expect(isStsHostForPartition(host, partition)).toBe(expected);
+  });
+
+  // kubernetes-sigs/aws-iam-authenticator pkg/token/token_test.go: TestSTSEndpoints and
+  // TestSTSEndpointResolution, row for row (host, partition, the server's region or "", accepted).
+  it.each([
+    ["sts.amazonaws.com", "aws", "", true],
+    ["sts.amazonaws.com", "aws-cn", "", false],
+    ["sts.amazonaws.com", "aws-us-gov", "", false],
+    ["sts.amazonaws.com", "aws-iso", "", false],
+    ["sts.amazonaws.com", "aws-iso-b", "", false],
+    ["sts.amazonaws.com", "aws-iso-e", "", false],
+    ["sts.amazonaws.com", "aws-iso-f", "", false],
+    ["sts.amazonaws.com", "aws-not-a-partition", "", false],
+    ["sts.cn-northwest-1.amazonaws.com.cn", "aws-cn", "", true],
+    ["sts.cn-north-1.amazonaws.com.cn", "aws-cn", "", true],
+    ["sts.us-iso-east-1.c2s.ic.gov", "aws-cn", "", false],
+    ["sts.not-a-region1.amazonaws.com.cn", "aws-cn", "", false],
+    ["sts.not-a-region2.amazonaws.com.cn", "aws-cn", "not-a-region2", true],
+    ["sts-fips.us-west-2.amazonaws.com", "aws", "", true],
+    ["sts-fips.us-east-1.amazonaws.com", "aws", "", true],
+    ["sts.us-east-1.amazonaws.com", "aws", "", true],
+    ["sts.ap-northeast-2.amazonaws.com", "aws", "", true],
+    ["sts.eu-north-1.amazonaws.com", "aws", "", true],
+    ["sts.amazonaws.com.cn", "aws", "", false],
+    ["website.amazonaws.com", "aws", "", false],
+    ["sts.default-region.amazonaws.com", "aws", "default-region", true],
+    ["sts.us-iso-east-1.c2s.ic.gov", "aws-iso", "", true],
+    ["sts.cn-north-1.amazonaws.com.cn", "aws-iso", "", false],
+    ["sts.cn-north-1.amazonaws.com.cn", "aws-iso-b", "", false],
+    ["sts.us-gov-east-1.amazonaws.com", "aws-us-gov", "", true],
+    ["sts-fips.us-east-1.amazonaws.com", "aws-cn", "", false],
+    ["sts.us-isob-east-1.amazonaws.com.cn", "aws-cn", "", false],
+    ["sts.us-isob-east-1.amazonaws.com.cn", "aws-cn", "us-isob-east-1", true],
+    ["sts.us-isob-east-1.amazonaws.com.cn", "aws-iso-b", "", false],
+    ["sts.us-isob-east-1.amazonaws.com.cn", "aws-iso-b", "us-isob-east-1", false],
+    ["sts.us-west-2.api.aws", "aws", "", true],
+    ["sts.cn-north-1.api.amazonwebservices.com.cn", "aws-cn", "", true],
+    ["sts.cn-north-1.api.amazonwebservices.com.cn", "aws", "", false],
+    ["sts.not-a-region.amazonaws.com", "aws", "", true],
+    ["sts.not-a-region.amazonaws.com", "aws", "not-a-region", true],
+    ["sts.not-a-region.amazonaws.com", "aws", "us-west-2", true],
+    ["sts.not-a-region3.amazonaws.com.cn", "aws-cn", "", false],
+    ["sts.not-a-region4.amazonaws.com.cn", "aws-cn", "not-a-region4", true],
+    ["sts.not-a-region5.amazonaws.com.cn", "aws-cn", "us-west-2", false],
+    ["sts.us-west-2.amazonaws.com.cn", "aws-cn", "", false],
+    ["sts.us-west-2.amazonaws.com.cn", "aws", "", false],
+    ["sts.us-west-2.amazonaws.com.cn", "aws", "us-west-2", false],
+    ["sts.not-a-region.amazonaws.com", "aws-cn", "not-a-region", false],
+    // Test_getDefaultHostNameForRegion: the server's own region builds the fallback host; an invalid one builds none.
+    ["sts.eu-isoe-west-1.cloud.adc-e.uk", "aws-iso-e", "eu-isoe-west-1", true],
+    ["sts.us-iso-test-1.c2s.ic.gov", "aws-iso", "us-iso-test-1", true],
+    ["sts.test_123.c2s.ic.gov", "aws-iso", "test_123", false],
+    // Not in the upstream tables, but what its code does: aws-us-gov shares the amazonaws.com domain.
+    ["sts.us-east-1.amazonaws.com", "aws-us-gov", "", true],
+  ] as const)("aws-iam-authenticator: %s in %s (server region %j): %s", (host, partition, region, expected) => {
+    expect(stsHostProblem(host, partition, region || undefined)).toEqual(expected ? undefined : expect.any(String));
+  });
+
+  it("says why a host is refused", () => {
+    expect(stsHostProblem("sts.amazonaws.com", "aws-cn")).toBe("the global endpoint sts.amazonaws.com belongs to the aws partition, not aws-cn");
+    expect(stsHostProblem("google.com", "aws")).toMatch(/"google\.com" is not an STS host name/);
+    expect(stsHostProblem("sts.cn-north-1.amazonaws.com.cn", "aws")).toBe("sts.cn-north-1.amazonaws.com.cn is an STS host of another partition than aws");
+    expect(stsHostProblem("sts.not-a-region1.amazonaws.com.cn", "aws-cn")).toBe('unexpected hostname "sts.not-a-region1.amazonaws.com.cn" in pre-signed URL');
+    expect(stsHostProblem("", "aws")).toBe("the URL has no host");
   });
 
   it("knows the partitions of regions", () => {

@@ -6,7 +6,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { outputOf, parse, parsePositionals, usage } from "../args.js";
 import type { Deps } from "../deps.js";
-import { isStsHostForPartition, partitionOf } from "../endpoint.js";
+import { partitionOf, stsHostProblem } from "../endpoint.js";
 import { EksTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { httpStsFetch } from "../sts-fetch.js";
@@ -38,15 +38,26 @@ async function tokenArgument(positionals: string[], deps: Deps): Promise<string>
   return token;
 }
 
-/** The server's format checks for the given partition (from the flag, the region, or the token's own credential scope). */
-function check(token: string, now: Date, partition?: string, region?: string): { result: CheckResult; partition: string } {
+/**
+ * The server's format checks as a server of the given partition and region
+ * would apply them. Without --partition, the partition of the region; without
+ * --region, the region the token was signed for stands for the server's (an
+ * EKS cluster's authenticator runs in the cluster's region, where its tokens
+ * are usually made). decode adds STS's own clock check; verify leaves it to STS.
+ */
+function check(token: string, now: Date, options: { partition?: string; region?: string; stsClock: boolean }): { result: CheckResult; partition: string } {
+  const regionFor = (facts: TokenFacts) => options.region ?? facts.credentialRegion;
   const partitionFor = (facts: TokenFacts): string => {
-    if (partition) return partition;
-    const r = region ?? facts.credentialRegion;
+    if (options.partition) return options.partition;
+    const r = regionFor(facts);
     return r ? partitionOf(r) : "aws";
   };
-  const result = checkToken(token, { now, isValidHost: (host, facts) => isStsHostForPartition(host, partitionFor(facts)) });
+  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: (host, facts) => stsHostProblem(host, partitionFor(facts), regionFor(facts)) });
   return { result, partition: partitionFor(result.facts) };
+}
+
+function flagsOf(values: { partition?: string | undefined; region?: string | undefined }): { partition?: string; region?: string } {
+  return { ...(values.partition ? { partition: values.partition } : {}), ...(values.region ? { region: values.region } : {}) };
 }
 
 function table(rows: Array<[string, string]>): string {
@@ -57,6 +68,7 @@ function table(rows: Array<[string, string]>): string {
 const DECODE_OPTIONS = {
   output: { type: "string", short: "o" },
   partition: { type: "string" },
+  region: { type: "string" },
   verbose: { type: "boolean", short: "v" },
 } as const satisfies ParseArgsConfig["options"];
 
@@ -66,7 +78,7 @@ export async function runDecode(argv: string[], deps: Deps, _logger: Logger): Pr
   const output = outputOf(values.output);
   const token = await tokenArgument(positionals, deps);
   const now = deps.now();
-  const { result, partition } = check(token, now, values.partition);
+  const { result, partition } = check(token, now, { ...flagsOf(values), stsClock: true });
   const f = result.facts;
   const region = f.credentialRegion;
   const failed = result.checks.find((c) => !c.ok);
@@ -118,7 +130,6 @@ const VERIFY_OPTIONS = {
   ...DECODE_OPTIONS,
   "cluster-id": { type: "string", short: "i" },
   "cluster-name": { type: "string" },
-  region: { type: "string" },
   "connect-to": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
@@ -131,8 +142,8 @@ function renderIdentity(identity: Identity, extra: Array<[string, string]>, outp
     table([
       ["ARN", identity.arn],
       ["canonical ARN", `${identity.canonicalArn}   (what aws-auth mapRoles/mapUsers and access entries match)`],
-      ["account", identity.accountId],
-      ["user id", identity.userId],
+      ["account", identity.accountId || "-"],
+      ["user id", identity.userId || "-"],
       ["session name", identity.sessionName ?? "-"],
       ["access key id", identity.accessKeyId ?? "-"],
       ["STS host", identity.stsHost ?? "-"],
@@ -144,9 +155,16 @@ function renderIdentity(identity: Identity, extra: Array<[string, string]>, outp
 /**
  * SignatureDoesNotMatch is what STS answers when the x-k8s-aws-id the server
  * sends differs from the one signed: the usual cause is another cluster.
+ * STS answers it too for a request outside its time window ("Signature
+ * expired", "Signature not yet current"): that is a clock, not a cluster.
  */
 function classifyStsRejection(error: unknown, clusterId: string): never {
   if (error instanceof EksTokenError && error.code === "sts-rejected" && /SignatureDoesNotMatch/.test(error.message)) {
+    if (/Signature (expired|not yet current)/.test(error.message)) {
+      throw new EksTokenError("sts-rejected", error.message, {
+        hint: "STS judged the token's date against its own clock: compare the clock of the machine that made the token with STS's (eks-token whoami shows the skew)",
+      });
+    }
     throw new EksTokenError("token-cluster", `STS rejected the signature: the token was made for another cluster id than ${clusterId}, or altered`, {
       hint: "make the token with --cluster-name matching the cluster",
     });
@@ -161,7 +179,7 @@ export async function runVerify(argv: string[], deps: Deps, _logger: Logger): Pr
   const clusterId = values["cluster-id"] ?? values["cluster-name"];
   if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for");
   const token = await tokenArgument(positionals, deps);
-  const { result } = check(token, deps.now(), values.partition, values.region);
+  const { result } = check(token, deps.now(), { ...flagsOf(values), stsClock: false });
   if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${result.reason}`, { hint: "make a new token with eks-token" });
   const fetchSts = httpStsFetch(values["connect-to"] ? { connectTo: values["connect-to"] } : {});
   const identity = await replayToSts(result.facts.url!, clusterId, fetchSts).catch((error: unknown) => classifyStsRejection(error, clusterId));

@@ -13,7 +13,7 @@ import http from "node:http";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isStsHostForPartition } from "../../src/endpoint.js";
+import { stsHostProblem } from "../../src/endpoint.js";
 import { verifyToken, type Identity, type StsFetch } from "../../src/verify.js";
 import { startApiServer, type ApiServer, type MappedUser } from "./apiserver.js";
 import { startStsEmulator, type EmulatorRole, type EmulatorUser, type StsEmulator } from "./sts-emulator.js";
@@ -123,7 +123,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
       clusterId,
       now: now(),
       // Real AWS STS hosts, plus the emulator itself for tokens made against it with AWS_ENDPOINT_URL_STS.
-      isValidHost: (host) => host === emulatorHost || isStsHostForPartition(host, "aws"),
+      hostProblem: (host) => (host === emulatorHost ? undefined : stsHostProblem(host, "aws")),
       fetchSts,
     });
   const api = await startApiServer({

@@ -21,13 +21,23 @@
  *   up in mapRoles, then in mapUsers (either list, whatever the ARN's kind);
  *   pkg/server/server.go doMapping: then mapAccounts, which maps any identity
  *   of a listed account to username = canonical ARN and no groups.
- * - The canonical ARN of an assumed-role session is arn:P:iam::A:role/NAME
- *   (pkg/arn Canonicalize; src/verify.ts canonicalArn): a session's ARN does
- *   not carry the role's path, and the ConfigMap mapper does not strip a path
- *   from an entry (arn.StripPath is used only by the dynamicfile mapper), so
- *   an entry written with a path never matches a role's sessions
+ * - The canonical ARN of an assumed-role session is its role: every segment
+ *   but the session name (pkg/arn Canonicalize; src/verify.ts canonicalize).
+ *   Real STS session ARNs never carry the role's path
+ *   (assumed-role/NAME/SESSION), so a session canonicalizes to
+ *   arn:P:iam::A:role/NAME; and the ConfigMap mapper does not strip a path
+ *   from an entry (configmap/mapper.go Map compares with EqualFold;
+ *   arn.StripPath is used only by the dynamicfile mapper), so an entry
+ *   written with a path never matches a role's sessions
  *   (aws-iam-authenticator issue #268, still open; the EKS user guide says
  *   rolearn cannot include a path). IAM user ARNs do keep their path.
+ * - A data value that is not a string (a list where "mapRoles: |" was
+ *   meant, a number) makes Kubernetes refuse the whole ConfigMap, so the
+ *   server never sees any of it (yaml_test.go aws-auth-missing-bar.yaml:
+ *   "create fails", nothing is mapped, mapUsers included).
+ * - An sso matcher naming a partition the server does not know is dropped
+ *   (RoleMapping.Validate); one naming any partition never matches, because
+ *   SSOArnLike fills the pattern's partition only when none is given.
  * - server.go renderTemplate: {{EC2PrivateDNSName}} needs a session name
  *   that is an instance id (^i-(\w{8}|\w{17})$), else the request is refused;
  *   {{AccountID}}; {{SessionName}} is the session name with every '@'
@@ -35,7 +45,8 @@
  *   IAM users have an empty session name.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Scalar, type YAMLMap } from "yaml";
-import { canonicalArn } from "./verify.js";
+import { isServerPartition } from "./partitions.js";
+import { canonicalize } from "./verify.js";
 
 // ---------------------------------------------------------------- types
 
@@ -59,7 +70,7 @@ export interface MappingEntry {
   line: number;
   /** rolearn or userarn (matched by key ignoring case, as Go's encoding/json does). */
   arn?: string;
-  /** A mapRoles `sso` matcher (only used where the server enables the SSORoleMatch feature gate). */
+  /** A mapRoles `sso` matcher (only used where the server enables the SSORoleMatch feature gate); partition "" when not given. */
   sso?: { permissionSetName: string; accountId: string; partition: string };
   username?: string;
   groups: string[];
@@ -93,6 +104,11 @@ export interface AwsAuth {
   users: MappingEntry[];
   accounts: AccountEntry[];
   maps: Record<MapName, MapStatus>;
+  /**
+   * The first data value that is not a string: Kubernetes refuses a
+   * ConfigMap holding one, so none of this file reaches the server.
+   */
+  unstorable?: { line: number; message: string };
   /** Structural findings (syntax, keys, types, ARN shapes). lintAwsAuth adds the rest. */
   findings: Finding[];
 }
@@ -149,13 +165,14 @@ export interface Explanation {
   via?: { map: MapName; index?: number; line: number };
   /** An entry matched but the server refuses the request (a template it cannot render). */
   refused?: string;
+  /** Kubernetes refuses the ConfigMap itself, so nothing in it maps anyone. */
+  configMapRefused?: string;
   nearMisses: NearMiss[];
   notes: string[];
 }
 
 // ---------------------------------------------------------------- constants
 
-const PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
 const ACCOUNT_ID = /^\d{12}$/;
 /** IAM names and path segments: letters, digits and +=,.@_- */
 const IAM_NAME = /^[\w+=,.@-]+$/;
@@ -238,7 +255,10 @@ export function splitArn(arn: string): ArnParts | undefined {
   const segments = parts.slice(5).join(":").split("/");
   const type = segments[0] ?? "";
   if (type === "assumed-role") {
-    return { partition, service, region, account, type, path: "", name: segments[1] ?? "", session: segments.slice(2).join("/") };
+    // As the server splits it: the last segment is the session, the ones before it the role (path included).
+    if (segments.length < 3) return { partition, service, region, account, type, path: "", name: segments[1] ?? "", session: "" };
+    const role = segments.slice(1, -1);
+    return { partition, service, region, account, type, path: role.length > 1 ? `${role.slice(0, -1).join("/")}/` : "", name: role[role.length - 1]!, session: segments[segments.length - 1]! };
   }
   if (segments.length === 1) return { partition, service, region, account, type, path: "", name: "" };
   const middle = segments.slice(1, -1);
@@ -248,6 +268,11 @@ export function splitArn(arn: string): ArnParts | undefined {
 /** arn:P:iam::A:role/team/NAME → arn:P:iam::A:role/NAME (what a session of that role canonicalizes to). */
 function rolePathStripped(parts: ArnParts): string {
   return `arn:${parts.partition}:iam::${parts.account}:role/${parts.name}`;
+}
+
+/** The role an assumed-role ARN canonicalizes to on the server: its path kept. */
+function sessionRole(parts: ArnParts): string {
+  return `arn:${parts.partition}:iam::${parts.account}:role/${parts.path}${parts.name}`;
 }
 
 function templatesIn(text: string): string[] {
@@ -425,6 +450,14 @@ function parseUnsafe(text: string): AwsAuth | NotAwsAuth {
     const keyNode = deref(pair.key, doc);
     const key = isScalar(keyNode) ? String(keyNode.value) : "";
     const keyLine = nodeLine(keyNode, outer, dataLine);
+    const value = deref(pair.value, doc);
+    if (!(value === undefined || (isScalar(value) && (value.value === null || typeof value.value === "string")))) {
+      // ConfigMap data values are strings: the API server refuses the object, whatever the key.
+      const problem = `data.${key} is ${describeNode(value)}, not a string`;
+      result.unstorable ??= { line: keyLine, message: problem };
+      const fix = isSeq(value) || isMap(value) ? `; write "${key}: |" so that what follows is one string` : "";
+      result.findings.push({ line: keyLine, severity: "error", code: "data-not-string", message: `${problem}: Kubernetes refuses the whole ConfigMap (data values are strings), so the server sees none of it${fix}` });
+    }
     if (!(DATA_KEYS as string[]).includes(key)) {
       // Top-level data keys are case-sensitive (aws-iam-authenticator yaml_test.go: "mapusers" is not read).
       const meant = nearest(key, DATA_KEYS, 3);
@@ -435,7 +468,7 @@ function parseUnsafe(text: string): AwsAuth | NotAwsAuth {
       );
       continue;
     }
-    readMap(key as MapName, deref(pair.value, doc), keyLine, lc, result);
+    readMap(key as MapName, value, keyLine, lc, result);
   }
   return result;
 }
@@ -452,10 +485,9 @@ function readMap(name: MapName, node: Node, keyLine: number, lc: LineCounter, re
   if (node === undefined || (isScalar(node) && node.value === null)) return;
   status.present = true;
   if (!isScalar(node) || typeof node.value !== "string") {
+    // Reported by the caller (data-not-string): the whole ConfigMap is refused.
     status.usable = false;
     status.problem = `data.${name} is ${describeNode(node)}, not a string`;
-    const bar = isSeq(node) || isMap(node) ? `: write "${name}: |" so that what follows is one string; as it is, Kubernetes rejects the ConfigMap (ConfigMap data values are strings)` : ": Kubernetes rejects the ConfigMap (ConfigMap data values are strings)";
-    result.findings.push({ line: keyLine, severity: "error", code: "data-not-string", message: `${status.problem}${bar}` });
     return;
   }
   if (isSkippable(node.value)) return;
@@ -660,7 +692,7 @@ function readSso(node: Node, entry: MappingEntry, label: string, line: number, w
     const v = deref(value, where.doc);
     return isScalar(v) ? scalarText(v) : "";
   };
-  entry.sso = { permissionSetName: field("permissionSetName"), accountId: field("accountID"), partition: field("partition") || "aws" };
+  entry.sso = { permissionSetName: field("permissionSetName"), accountId: field("accountID"), partition: field("partition") };
   // Validate(): these make the server drop the entry, which ParseMap reports as an error.
   if (!ACCOUNT_ID.test(entry.sso.accountId)) {
     entry.dropped = `${label} sso accountID ${quote(entry.sso.accountId)} is not a 12-digit account id`;
@@ -668,6 +700,16 @@ function readSso(node: Node, entry: MappingEntry, label: string, line: number, w
   } else if (!/^[\w+=,.@-]{1,32}$/.test(entry.sso.permissionSetName)) {
     entry.dropped = `${label} sso permissionSetName ${quote(entry.sso.permissionSetName)} is not a permission set name`;
     findings.push({ line, severity: "error", code: "sso", message: `${entry.dropped}: the server drops the entry` });
+  } else if (entry.sso.partition !== "" && !isServerPartition(entry.sso.partition)) {
+    entry.dropped = `${label} sso partition ${quote(entry.sso.partition)} is not a partition the server recognises`;
+    findings.push({ line, severity: "error", code: "sso", message: `${entry.dropped}: the server drops the entry` });
+  } else if (entry.sso.partition !== "") {
+    findings.push({
+      line,
+      severity: "warning",
+      code: "sso",
+      message: `${label} uses sso with partition ${quote(entry.sso.partition)}: it never matches, even where the server enables its SSORoleMatch feature gate, because the server puts the aws partition into its pattern only when none is given (pkg/config/mapper.go SSOArnLike); leave partition out, or write a rolearn entry`,
+    });
   } else {
     findings.push({ line, severity: "warning", code: "sso", message: `${label} uses sso: it matches only where the server enables aws-iam-authenticator's SSORoleMatch feature gate (alpha, off by default)` });
   }
@@ -682,10 +724,10 @@ function arnFindings(list: ListName, arn: string, label: string, line: number): 
   const parts = splitArn(arn);
   if (!parts || /[<>]/.test(arn)) return error("bad-arn", `is not an ARN${/[<>]/.test(arn) ? " (a placeholder left from an example?)" : ""}: it never matches (expected ${example})`);
   if (/\s/.test(arn)) return error("bad-arn", "contains whitespace: it never matches");
-  if (!PARTITIONS.includes(parts.partition)) return error("bad-arn", `has unknown partition ${quote(parts.partition)}: it never matches`);
+  if (!isServerPartition(parts.partition)) return error("bad-arn", `has partition ${quote(parts.partition)}, which the server does not recognise (it refuses identities there), so it never matches`);
   if (!ACCOUNT_ID.test(parts.account)) return error("bad-arn", `has account ${quote(parts.account)}, not 12 digits: it never matches`);
   if (parts.service === "sts" && parts.type === "assumed-role") {
-    return error("assumed-role-arn", `is an assumed-role session ARN: the server compares role ARNs, so it never matches; write arn:${parts.partition}:iam::${parts.account}:role/${parts.name}`);
+    return error("assumed-role-arn", `is an assumed-role session ARN: the server compares role ARNs, so it never matches; write ${sessionRole(parts)}`);
   }
   if (parts.service === "iam" && parts.type === "instance-profile") {
     return error("bad-arn", "is an instance profile: nodes authenticate as the role inside the profile; write that role's ARN (arn:...:role/NAME)");
@@ -841,27 +883,30 @@ export type CallerResult = { ok: true; caller: Caller } | { ok: false; error: st
 
 /**
  * The identity as the server sees it. An assumed-role session canonicalizes
- * to its role (src/verify.ts canonicalArn). A role ARN given directly stands
- * for its sessions: they canonicalize to the role without its path.
+ * to its role as the server computes it (src/verify.ts canonicalize). A role
+ * ARN given directly stands for its sessions: they canonicalize to the role
+ * without its path. `extra.sessionName` is the session name the server takes
+ * from STS's UserId (for the current identity), which templates use.
  * Never throws.
  */
-export function callerFromArn(arn: string, extra: { accessKeyId?: string } = {}): CallerResult {
+export function callerFromArn(arn: string, extra: { accessKeyId?: string; sessionName?: string } = {}): CallerResult {
   const trimmed = arn.trim();
   const parts = splitArn(trimmed);
   const expected = "expected an assumed-role session (arn:aws:sts::111122223333:assumed-role/ROLE/SESSION), an IAM role or an IAM user ARN";
   if (!parts) return { ok: false, error: `not an ARN: ${expected}` };
-  if (!PARTITIONS.includes(parts.partition)) return { ok: false, error: `unknown partition ${quote(parts.partition)}` };
+  if (!isServerPartition(parts.partition)) return { ok: false, error: `partition ${quote(parts.partition)} is not one the server recognises: it refuses identities there` };
   if (!ACCOUNT_ID.test(parts.account)) return { ok: false, error: `account ${quote(parts.account)} is not 12 digits` };
   const base = { arn: trimmed, partition: parts.partition, accountId: parts.account, name: parts.name, path: parts.path, notes: [] as string[], ...(extra.accessKeyId ? { accessKeyId: extra.accessKeyId } : {}) };
   if (parts.service === "sts" && parts.type === "assumed-role") {
     if (!parts.name || !parts.session) return { ok: false, error: "an assumed-role ARN needs a role and a session name" };
-    let canonical: string;
-    try {
-      canonical = canonicalArn(trimmed);
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    const canonical = canonicalize(trimmed);
+    if (!canonical.ok) return { ok: false, error: canonical.reason };
+    if (parts.path) {
+      base.notes.push(
+        `STS session ARNs never carry the role's path (a session of this role is arn:${parts.partition}:sts::${parts.account}:assumed-role/${parts.name}/SESSION, canonical ${rolePathStripped(parts)}); the server canonicalizes this ARN as written, path ${parts.path} included, to ${canonical.canonicalArn}`,
+      );
     }
-    return { ok: true, caller: { ...base, kind: "assumed-role", canonicalArn: canonical, sessionName: parts.session } };
+    return { ok: true, caller: { ...base, kind: "assumed-role", canonicalArn: canonical.canonicalArn, sessionName: extra.sessionName ?? parts.session } };
   }
   if (parts.service === "sts" && parts.type === "federated-user" && parts.name) {
     return { ok: true, caller: { ...base, kind: "federated-user", canonicalArn: trimmed } };
@@ -935,6 +980,11 @@ export function explainAwsAuth(parsed: AwsAuth, caller: Caller): Explanation {
 }
 
 function explainInto(explanation: Explanation, parsed: AwsAuth, caller: Caller): void {
+  if (parsed.unstorable) {
+    // yaml_test.go aws-auth-missing-bar.yaml: the ConfigMap cannot be created, so nothing in it is mapped.
+    explanation.configMapRefused = `Kubernetes refuses this ConfigMap (line ${parsed.unstorable.line}: ${parsed.unstorable.message}; ConfigMap data values are strings), so the server reads none of it and nothing in it maps anyone`;
+    return;
+  }
   const notes = new Set<string>();
   const live = (list: ListName) => (parsed.maps[list].usable ? (list === "mapRoles" ? parsed.roles : parsed.users).filter((e) => e.arn && !e.dropped) : []);
   const matching = (list: ListName) => live(list).filter((e) => eqFold(e.arn!, caller.canonicalArn));
@@ -989,7 +1039,10 @@ function nearMisses(parsed: AwsAuth, caller: Caller): NearMiss[] {
     const label = { map: entry.list, index: entry.index, line: entry.line } as const;
     const status = parsed.maps[entry.list];
     if (entry.sso && !entry.dropped && caller.kind !== "user" && caller.accountId === entry.sso.accountId && caller.name.toLowerCase().startsWith(`awsreservedsso_${entry.sso.permissionSetName.toLowerCase()}_`)) {
-      misses.push({ ...label, reason: `an sso entry for permission set ${entry.sso.permissionSetName}: it matches only where the server enables the SSORoleMatch feature gate (alpha, off by default); add a rolearn entry for ${target}` });
+      const why = entry.sso.partition
+        ? `it names partition ${entry.sso.partition}, and the server then builds its pattern with an empty partition, so it never matches`
+        : "it matches only where the server enables the SSORoleMatch feature gate (alpha, off by default)";
+      misses.push({ ...label, reason: `an sso entry for permission set ${entry.sso.permissionSetName}: ${why}; add a rolearn entry for ${target}` });
       continue;
     }
     if (!entry.arn) continue;
@@ -1002,7 +1055,7 @@ function nearMisses(parsed: AwsAuth, caller: Caller): NearMiss[] {
     const parts = splitArn(entry.arn);
     if (!parts) continue;
     if (parts.service === "sts" && parts.type === "assumed-role") {
-      if (eqFold(rolePathStripped(parts), target)) miss(`the entry is an assumed-role session ARN; the server compares role ARNs: write ${target}`);
+      if (eqFold(sessionRole(parts), target) || eqFold(rolePathStripped(parts), target)) miss(`the entry is an assumed-role session ARN; the server compares role ARNs: write ${target}`);
       continue;
     }
     if (parts.type === "role" && parts.path && eqFold(rolePathStripped(parts), target)) {
@@ -1026,6 +1079,9 @@ function nearMisses(parsed: AwsAuth, caller: Caller): NearMiss[] {
     if (parts.type !== targetKind) miss(`the entry names an IAM ${parts.type} called ${parts.name}; the caller is ${targetKind === "role" ? "a role" : "a user"}`);
     else if (parts.partition !== caller.partition) miss(`same name in partition ${parts.partition}; the caller is in ${caller.partition}`);
     else if (parts.account !== caller.accountId) miss(`same name in account ${parts.account}; the caller is in account ${caller.accountId}`);
+    else if (caller.kind === "assumed-role" && caller.path !== parts.path) {
+      miss(`the entry writes the role ${parts.path ? `with the path ${parts.path}` : "without a path"}, and this session ARN carries ${caller.path ? `the path ${caller.path}` : "none"}; the server compares the whole role ARN (real STS session ARNs never carry a path)`);
+    }
   }
   if (sameAccountOthers.length) {
     const shown = sameAccountOthers.slice(0, 5).join(", ");
@@ -1065,6 +1121,8 @@ export function formatExplanation(e: Explanation): string {
   const via = e.via ? `${e.via.map}[${e.via.index}] (line ${e.via.line})` : "";
   if (e.mapped) {
     lines.push(`mapped: username ${e.username}, groups [${(e.groups ?? []).join(", ")}] via ${via}`);
+  } else if (e.configMapRefused) {
+    lines.push(`not mapped: ${e.configMapRefused}`);
   } else {
     lines.push(e.refused ? `not mapped: ${e.refused}` : `not mapped: no entry in mapRoles, mapUsers or mapAccounts matches ${e.canonicalArn}`);
     for (const m of e.nearMisses) {

@@ -124,6 +124,16 @@ describe("aws-auth explain", () => {
     expect(lines(r.stderr)).toEqual([`eks-token: could not map ${arn} through ${file}: no entry matches arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef — the explanation is on stdout`]);
   });
 
+  it("a ConfigMap Kubernetes would refuse (mapRoles written as a list) maps no one, not even its valid mapUsers (yaml_test.go aws-auth-missing-bar.yaml)", async () => {
+    const file = fixture("missing-bar.yaml");
+    const r = await runCli(["aws-auth", "explain", "--file", file, "--arn", `arn:aws:iam::${ACCOUNT}:user/admin`], box.env);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^not mapped: Kubernetes refuses this ConfigMap \(line 7: data\.mapRoles is a list, not a string; /m);
+    expect(lines(r.stderr)).toEqual([
+      `eks-token: could not map arn:aws:iam::${ACCOUNT}:user/admin through ${file}: Kubernetes refuses this ConfigMap (a data value that is not a string), so it maps no one — the explanation is on stdout`,
+    ]);
+  });
+
   it("--output json, with the ConfigMap on standard input", async () => {
     const r = await runCli(["aws-auth", "explain", "--output", "json", "--arn", "arn:aws:sts::444455556666:assumed-role/Anything/x"], box.env, { command: withStdin(fixture("explain.yaml")) });
     expect(r.status).toBe(0);

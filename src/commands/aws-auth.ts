@@ -130,7 +130,8 @@ async function callerOf(values: Record<string, string | boolean | undefined>, de
   const { currentIdentity } = await import("./identity.js");
   const { identity } = await currentIdentity(tokenArgv(values), deps, logger);
   logger.debug(`the current credentials are ${identity.arn}`);
-  const result = callerFromArn(identity.arn, identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {});
+  // The session name the server renders templates with comes from STS's UserId, as verify reads it.
+  const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
   if (!result.ok) throw new EksTokenError("internal", `could not read the caller's ARN ${identity.arn}: ${result.error}`, { hint: "report it" });
   return result.caller;
 }
@@ -150,7 +151,11 @@ async function runExplain(argv: string[], deps: Deps, logger: Logger): Promise<n
   const explanation = explainAwsAuth(parsed, caller);
   deps.stdout(output === "json" ? explanationJson(explanation) : formatExplanation(explanation));
   if (!explanation.mapped) {
-    const cause = explanation.refused ? `the matching entry is refused (${explanation.via ? `${explanation.via.map}[${explanation.via.index}]` : "see stdout"})` : `no entry matches ${caller.canonicalArn}`;
+    const cause = explanation.configMapRefused
+      ? "Kubernetes refuses this ConfigMap (a data value that is not a string), so it maps no one"
+      : explanation.refused
+        ? `the matching entry is refused (${explanation.via ? `${explanation.via.map}[${explanation.via.index}]` : "see stdout"})`
+        : `no entry matches ${caller.canonicalArn}`;
     throw new EksTokenError("no-match", `could not map ${caller.arn} through ${name}: ${cause}`, { hint: "the explanation is on stdout" });
   }
   return 0;

@@ -64,12 +64,14 @@ const deps: Deps = {
   uid: process.getuid?.() ?? -1,
 };
 
+// Exit as soon as the command is done (every write above is synchronous, so
+// nothing is lost): a request the SDK gives us no way to cancel (the
+// container-credentials provider's, after the chain's deadline gave up on it)
+// must not keep kubectl waiting after we have answered.
 run(process.argv.slice(2), deps).then(
-  (status) => {
-    process.exitCode = status;
-  },
+  (status) => process.exit(status),
   (error: unknown) => {
     writeAll(2, `eks-token: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -90,8 +90,18 @@ function clientLimits(handler: BoundedHttpHandler) {
   return { maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: handler };
 }
 
-function sdkLogger(logger: Logger) {
-  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+/**
+ * The SDK's log lines go to --verbose. Its credential providers report why
+ * each link of the chain passed in these lines only ("@smithy/property-provider
+ * -> …"); `onProviderError` receives those reasons.
+ */
+function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
+  const debug = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    const reason = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/.exec(line)?.[1];
+    if (reason !== undefined) onProviderError?.(reason);
+    logger.debug(line);
+  };
   return { debug, info: debug, warn: debug, error: debug, trace: () => {} };
 }
 
@@ -124,9 +134,25 @@ function hostOf(settings: EndpointSettings, fallback: string): string {
   }
 }
 
-/** What the chain saw on its way to failing: the handler its clients sent through. */
+/** What the chain saw on its way to failing: the reasons links passed on, and the handler its clients sent through. */
 interface ChainTrace {
+  providerErrors: string[];
   handler: BoundedHttpHandler;
+}
+
+/**
+ * Why a credential_process failed, from the reasons the chain's links gave:
+ * the process provider's reason is logged and then lost, because the chain
+ * moves on to the next link and ends with "Could not load credentials from
+ * any providers".
+ */
+function credentialProcessFailure(request: CredentialRequest, trace: ChainTrace): string | undefined {
+  for (const reason of [...trace.providerErrors].reverse()) {
+    const invalid = /^Profile (.+?) credential_process ((?:returned|did not return) [^\n]*?)\.?$/.exec(firstLine(reason));
+    if (invalid) return `the credential_process of profile ${invalid[1]} ${invalid[2]}`;
+    if (/^Command failed: /.test(reason)) return `the credential_process of profile ${request.profileLabel} failed: ${firstLine(reason)}`;
+  }
+  return undefined;
 }
 
 /**
@@ -150,6 +176,13 @@ function chainError(error: unknown, request: CredentialRequest, trace: ChainTrac
   if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
     return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
       hint: `run: aws sso login --profile ${profile}`,
+      cause: error,
+    });
+  }
+  const processFailure = credentialProcessFailure(request, trace);
+  if (processFailure) {
+    return new EksTokenError("credentials", `could not get AWS credentials: ${processFailure}`, {
+      hint: `run it yourself (${request.credentialProcess ?? "the profile's credential_process"}) and check that it prints Version 1 JSON with AccessKeyId, SecretAccessKey and, for temporary keys, SessionToken and a future Expiration`,
       cause: error,
     });
   }
@@ -287,8 +320,8 @@ async function environmentFirst(request: CredentialRequest, env: Readonly<Record
 async function fromChain(request: CredentialRequest, deps: CredentialDeps): Promise<AwsCredentialIdentity> {
   const { logger } = deps;
   const { fromNodeProviderChain, BoundedHttpHandler } = await import("./sdk-chain.js");
-  const trace: ChainTrace = { handler: new BoundedHttpHandler(sdkLogger(logger)) };
-  const chainLogger = sdkLogger(logger);
+  const trace: ChainTrace = { providerErrors: [], handler: new BoundedHttpHandler(sdkLogger(logger)) };
+  const chainLogger = sdkLogger(logger, (reason) => trace.providerErrors.push(reason));
   const deadline = request.credentialProcess === undefined ? new Deadline(CREDENTIAL_CHAIN_MS, () => chainTimeout(request, trace.handler)) : undefined;
   const provider = fromNodeProviderChain({
     ...(request.profile ? { profile: request.profile } : {}),

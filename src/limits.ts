@@ -23,7 +23,12 @@ export const AWS_MAX_ATTEMPTS = 2;
  * asking its user something.
  */
 export const CREDENTIAL_CHAIN_MS = 12_000;
-/** Any answer body we read (STS, SSO, EKS): real ones are a few kilobytes. */
+/**
+ * The STS replay of verify and whoami, connection to last byte: the
+ * aws-iam-authenticator server gives STS 10 seconds.
+ */
+export const REPLAY_MS = 10_000;
+/** Any answer body we read (STS, SSO, EKS or the replay): real ones are a few kilobytes. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 export const seconds = (ms: number): string => `${ms / 1000} s`;
 export const mebibytes = (bytes: number): string => `${bytes / (1024 * 1024)} MiB`;

@@ -7,6 +7,7 @@
  * and takes the HTTP call as a function so tests can route it to the loopback
  * STS emulator.
  */
+import { failedEndpoint, failureProblem } from "./endpoint-failure.js";
 import { EksTokenError } from "./errors.js";
 import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX } from "./token.js";
 
@@ -261,7 +262,9 @@ export async function replayToSts(url: string, clusterId: string, fetchSts: StsF
     response = await fetchSts(url, { [CLUSTER_ID_HEADER]: clusterId, accept: "application/json" });
   } catch (error) {
     const host = new URL(url).host;
-    throw new EksTokenError("unreachable", `could not reach STS at ${host}: ${error instanceof Error ? error.message : String(error)}`, {
+    const dialled = failedEndpoint(error);
+    const at = dialled && dialled !== host ? `${host} through ${dialled}` : host;
+    throw new EksTokenError("unreachable", `could not reach STS at ${at}: ${failureProblem(error)}`, {
       hint: "check the network path to STS",
       cause: error,
     });

@@ -30,5 +30,13 @@ export const CREDENTIAL_CHAIN_MS = 12_000;
 export const REPLAY_MS = 10_000;
 /** Any answer body we read (STS, SSO, EKS or the replay): real ones are a few kilobytes. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
+/**
+ * Standard input (`-` for decode, verify, aws-auth): a token, an
+ * ExecCredential or an aws-auth ConfigMap (Kubernetes caps a ConfigMap at
+ * 1 MiB of data; `kubectl get -o yaml` adds metadata and may repeat it in the
+ * last-applied annotation).
+ */
+export const MAX_STDIN_BYTES = 4 * 1024 * 1024;
+
 export const seconds = (ms: number): string => `${ms / 1000} s`;
 export const mebibytes = (bytes: number): string => `${bytes / (1024 * 1024)} MiB`;

@@ -26,6 +26,21 @@ export function profileSection(config: SharedConfig, profile: string): Record<st
   return { ...(config.credentialsFile[profile] ?? {}), ...(config.configFile[profile] ?? {}) };
 }
 
+/**
+ * The credential_process the profile runs, itself or through the
+ * source_profile it chains to (the SDK resolves those the same way), if any.
+ */
+export function credentialProcessOf(config: SharedConfig, profile: string): string | undefined {
+  const seen = new Set<string>();
+  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); ) {
+    seen.add(name);
+    const section = profileSection(config, name);
+    if (section["credential_process"]) return section["credential_process"];
+    name = section["source_profile"];
+  }
+  return undefined;
+}
+
 /** --region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1. */
 export function resolveRegion(
   flag: string | undefined,

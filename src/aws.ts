@@ -4,7 +4,7 @@
  * client, which together cost more to parse than the whole hit path.
  */
 import { loadSharedConfigFiles } from "@smithy/core/config";
-import { endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./aws-config.js";
+import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./aws-config.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { EksTokenError } from "./errors.js";
@@ -60,10 +60,12 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
   const endpoint = resolveStsEndpoint(settings);
   logger.debug(`region ${region} (from ${from}); STS ${endpoint.url} signing region ${endpoint.signingRegion}${endpoint.custom ? " (custom endpoint)" : ""}`);
 
+  const credentialProcess = credentialProcessOf(shared, profileLabel);
   const resolved = await resolveCredentials(
     {
       profile: request.profile,
       profileLabel,
+      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
       endpoint: settings,
       ...(request.roleArn ? { roleArn: request.roleArn } : {}),
       ...(request.externalId ? { externalId: request.externalId } : {}),

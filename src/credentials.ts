@@ -13,8 +13,12 @@
  */
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { Deadline } from "./deadline.js";
 import type { EndpointSettings } from "./endpoint.js";
+import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
 import { EksTokenError } from "./errors.js";
+import type { BoundedHttpHandler } from "./http-handler.js";
+import { AWS_MAX_ATTEMPTS, CREDENTIAL_CHAIN_MS, seconds } from "./limits.js";
 import type { Logger } from "./log.js";
 import type { SigningCredentials } from "./presign.js";
 
@@ -30,6 +34,8 @@ export interface CredentialRequest {
   forwardSessionName: boolean;
   /** Whether we may ask for an MFA code. */
   interactive: boolean;
+  /** The credential_process the profile (or a source_profile it chains to) runs, if any (aws-config.ts credentialProcessOf). */
+  credentialProcess?: string;
   /** The environment the SDK's providers read (they read process.env themselves: pass that). */
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
@@ -75,15 +81,41 @@ function describeSource(credentials: AwsCredentialIdentity): string {
   return names.length > 0 ? [...new Set(names)].join(" → ") : "the AWS SDK credential chain";
 }
 
-/** Bounded network behaviour: fail within seconds, never hang on an unreachable host. */
-const CLIENT_LIMITS = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 8_000 },
-} as const;
+/**
+ * Every SDK client we build (ours, and those the credential chain builds
+ * from clientConfig) sends through one BoundedHttpHandler: connection, answer
+ * and body limits on each request (src/limits.ts), one retry.
+ */
+function clientLimits(handler: BoundedHttpHandler) {
+  return { maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: handler };
+}
 
-function sdkLogger(logger: Logger) {
-  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+/**
+ * The SDK's log lines go to --verbose. Its credential providers report why
+ * each link of the chain passed in these lines only ("@smithy/property-provider
+ * -> …"); `onProviderError` receives those reasons.
+ */
+function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
+  const debug = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    const reason = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/.exec(line)?.[1];
+    if (reason !== undefined) onProviderError?.(reason);
+    logger.debug(line);
+  };
   return { debug, info: debug, warn: debug, error: debug, trace: () => {} };
+}
+
+/**
+ * Some SDK code writes to the console instead of the logger it is given (the
+ * container-credentials provider builds its own request handler, whose
+ * request timer warns through console.warn): while the chain runs, the
+ * console goes to --verbose like the rest of the SDK's lines. Returns the undo.
+ */
+function consoleToDebug(logger: Logger): () => void {
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, trace: console.trace };
+  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+  Object.assign(console, { log: debug, info: debug, warn: debug, error: debug, debug, trace: debug });
+  return () => Object.assign(console, saved);
 }
 
 function messageOf(error: unknown): string {
@@ -94,13 +126,6 @@ function errorName(error: unknown): string {
   return (error as { name?: string; Code?: string })?.name ?? "";
 }
 
-/** Network failures the SDK reports with Node's error codes. */
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code ?? "";
-  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code) ||
-    errorName(error) === "TimeoutError" || /socket hang up|timed? ?out/i.test(messageOf(error));
-}
-
 function hostOf(settings: EndpointSettings, fallback: string): string {
   try {
     return settings.endpointUrl ? new URL(settings.endpointUrl).host : fallback;
@@ -109,8 +134,40 @@ function hostOf(settings: EndpointSettings, fallback: string): string {
   }
 }
 
+/** What the chain saw on its way to failing: the reasons links passed on, and the handler its clients sent through. */
+interface ChainTrace {
+  providerErrors: string[];
+  handler: BoundedHttpHandler;
+}
+
+/**
+ * Why a credential_process failed, from the reasons the chain's links gave:
+ * the process provider's reason is logged and then lost, because the chain
+ * moves on to the next link and ends with "Could not load credentials from
+ * any providers".
+ */
+function credentialProcessFailure(request: CredentialRequest, trace: ChainTrace): string | undefined {
+  for (const reason of [...trace.providerErrors].reverse()) {
+    const invalid = /^Profile (.+?) credential_process ((?:returned|did not return) [^\n]*?)\.?$/.exec(firstLine(reason));
+    if (invalid) return `the credential_process of profile ${invalid[1]} ${invalid[2]}`;
+    if (/^Command failed: /.test(reason)) return `the credential_process of profile ${request.profileLabel} failed: ${firstLine(reason)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The request failure behind a chain error. Some providers keep only the
+ * text of the error they met (the SSO provider wraps it in a new error), so
+ * the handler's last failure is matched by its message too.
+ */
+function networkCause(error: unknown, trace: ChainTrace): unknown {
+  const last = trace.handler.lastFailure;
+  if (last && messageOf(error).includes(last.message)) return last;
+  return isNetworkError(error) ? error : undefined;
+}
+
 /** Map an error from the provider chain to what the user should do. */
-function chainError(error: unknown, request: CredentialRequest): EksTokenError {
+function chainError(error: unknown, request: CredentialRequest, trace: ChainTrace): EksTokenError {
   if (error instanceof EksTokenError) return error;
   const message = messageOf(error);
   const profile = request.profileLabel;
@@ -119,6 +176,20 @@ function chainError(error: unknown, request: CredentialRequest): EksTokenError {
   if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
     return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
       hint: `run: aws sso login --profile ${profile}`,
+      cause: error,
+    });
+  }
+  const processFailure = credentialProcessFailure(request, trace);
+  if (processFailure) {
+    return new EksTokenError("credentials", `could not get AWS credentials: ${processFailure}`, {
+      hint: `run it yourself (${request.credentialProcess ?? "the profile's credential_process"}) and check that it prints Version 1 JSON with AccessKeyId, SecretAccessKey and, for temporary keys, SessionToken and a future Expiration`,
+      cause: error,
+    });
+  }
+  const network = networkCause(error, trace);
+  if (network !== undefined) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${firstLine(messageOf(network))}`, {
+      hint: "check the network path to the credential source (SSO, STS, container or instance metadata endpoint) and proxy settings",
       cause: error,
     });
   }
@@ -135,20 +206,48 @@ function chainError(error: unknown, request: CredentialRequest): EksTokenError {
       cause: error,
     });
   }
-  if (isNetworkError(error)) {
-    return new EksTokenError("unreachable", `could not get AWS credentials: ${message}`, {
-      hint: "check the network path to the credential source (SSO, STS, container or instance metadata endpoint)",
-      cause: error,
-    });
-  }
-  return new EksTokenError("credentials", `could not get AWS credentials (profile ${profile}): ${message}`, {
+  return new EksTokenError("credentials", `could not get AWS credentials (profile ${profile}): ${firstLine(message)}`, {
     hint: "run with --verbose to see which credential source failed",
     cause: error,
   });
 }
 
+/**
+ * What the chain was waiting on when its deadline passed: a request of one of
+ * its SDK clients, else the remote provider that builds its own requests
+ * (container credentials when configured, else instance metadata).
+ */
+function chainTimeout(request: CredentialRequest, handler: BoundedHttpHandler): EksTokenError {
+  const within = seconds(CREDENTIAL_CHAIN_MS);
+  const busy = handler.busy[0];
+  if (busy) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${busy} did not finish answering within ${within}`, {
+      hint: "check the network path to it and proxy settings",
+    });
+  }
+  const env = request.env;
+  const container = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] ? "169.254.170.2" : hostOfUrl(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+  if (container) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: the container credentials endpoint ${container} did not answer within ${within}`, {
+      hint: "check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) and that the EKS Pod Identity or ECS agent is running",
+    });
+  }
+  const imds = hostOfUrl(env["AWS_EC2_METADATA_SERVICE_ENDPOINT"]) ?? "169.254.169.254";
+  return new EksTokenError("unreachable", `could not get AWS credentials: the instance metadata endpoint ${imds} did not answer within ${within}`, {
+    hint: "check the instance's metadata options (IMDSv2 hop limit), or set AWS_EC2_METADATA_DISABLED=true off EC2",
+  });
+}
+
+function hostOfUrl(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): Promise<STSClient> {
-  const { STSClient } = await import("./sdk-chain.js");
+  const { STSClient, BoundedHttpHandler } = await import("./sdk-chain.js");
   return new STSClient({
     region: settings.region,
     credentials,
@@ -157,15 +256,15 @@ async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointS
     useGlobalEndpoint: settings.useGlobalEndpoint,
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     logger: sdkLogger(logger),
-    ...CLIENT_LIMITS,
+    ...clientLimits(new BoundedHttpHandler(sdkLogger(logger))),
   });
 }
 
 function stsCallError(error: unknown, what: string, request: CredentialRequest, host: string): EksTokenError {
   const name = errorName(error);
-  const message = messageOf(error);
+  const message = firstLine(messageOf(error));
   if (isNetworkError(error)) {
-    return new EksTokenError("unreachable", `could not reach STS at ${host} to ${what}: ${message}`, {
+    return new EksTokenError("unreachable", `could not reach STS at ${host} to ${what}: ${failureProblem(error)}`, {
       hint: "check the network, AWS_ENDPOINT_URL_STS and proxy settings",
       cause: error,
     });
@@ -212,31 +311,53 @@ async function environmentFirst(request: CredentialRequest, env: Readonly<Record
   return fromEnv({ logger: sdkLogger(logger) });
 }
 
-export async function resolveCredentials(request: CredentialRequest, deps: CredentialDeps): Promise<ResolvedCredentials> {
-  const logger = deps.logger;
-  const region = request.endpoint.region;
-  const provider =
-    (await environmentFirst(request, request.env, logger)) ??
-    (await import("./sdk-chain.js")).fromNodeProviderChain({
+/**
+ * The SDK's whole provider chain, bounded: the clients it builds send through
+ * our handler, and the chain as a whole must answer within
+ * CREDENTIAL_CHAIN_MS (the clock stops while an MFA code is asked for; a
+ * credential_process, which may be asking its user something, has none).
+ */
+async function fromChain(request: CredentialRequest, deps: CredentialDeps): Promise<AwsCredentialIdentity> {
+  const { logger } = deps;
+  const { fromNodeProviderChain, BoundedHttpHandler } = await import("./sdk-chain.js");
+  const trace: ChainTrace = { providerErrors: [], handler: new BoundedHttpHandler(sdkLogger(logger)) };
+  const chainLogger = sdkLogger(logger, (reason) => trace.providerErrors.push(reason));
+  const deadline = request.credentialProcess === undefined ? new Deadline(CREDENTIAL_CHAIN_MS, () => chainTimeout(request, trace.handler)) : undefined;
+  const provider = fromNodeProviderChain({
     ...(request.profile ? { profile: request.profile } : {}),
-    logger: sdkLogger(logger),
-    clientConfig: { region, ...CLIENT_LIMITS },
+    logger: chainLogger,
+    clientConfig: { region: request.endpoint.region, logger: chainLogger, ...clientLimits(trace.handler) },
     mfaCodeProvider: async (serial: string) => {
       if (!request.interactive) {
         throw new EksTokenError("mfa-unavailable", `could not get an MFA code for ${serial}: no terminal to ask on`, {
           hint: "run eks-token once in a terminal, or set interactiveMode: IfAvailable in the kubeconfig user's exec section",
         });
       }
-      return deps.promptMfaCode(serial);
+      deadline?.pause();
+      try {
+        return await deps.promptMfaCode(serial);
+      } finally {
+        deadline?.resume();
+      }
     },
   });
-  let base: AwsCredentialIdentity;
-  const started = Date.now();
+  const restoreConsole = consoleToDebug(logger);
   try {
-    base = await provider();
+    return await (deadline ? deadline.race(provider()) : provider());
   } catch (error) {
-    throw chainError(error, request);
+    throw chainError(error, request, trace);
+  } finally {
+    deadline?.clear();
+    restoreConsole();
   }
+}
+
+export async function resolveCredentials(request: CredentialRequest, deps: CredentialDeps): Promise<ResolvedCredentials> {
+  const logger = deps.logger;
+  const region = request.endpoint.region;
+  const started = Date.now();
+  const environment = await environmentFirst(request, request.env, logger);
+  const base = environment ? await environment() : await fromChain(request, deps);
   const source = describeSource(base);
   logger.debug(`credentials from ${source} (access key ${base.accessKeyId}) in ${Date.now() - started} ms`);
   if (!request.roleArn) {

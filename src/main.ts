@@ -6,6 +6,8 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { run } from "./cli.js";
 import type { Deps } from "./deps.js";
+import { EksTokenError } from "./errors.js";
+import { mebibytes, MAX_STDIN_BYTES } from "./limits.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
 /** Defined true when built into the single executable (scripts/build-binary.mjs). */
@@ -53,7 +55,17 @@ const deps: Deps = {
   loadTools: () => import("./tools.js"),
   readStdin: async () => {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let bytes = 0;
+    // Leaving the loop destroys the stream: reading stops at the cap, whatever the writer still has.
+    for await (const chunk of process.stdin) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > MAX_STDIN_BYTES) {
+        throw new EksTokenError("invalid-input", `could not read standard input: it is over the ${mebibytes(MAX_STDIN_BYTES)} limit`, {
+          hint: "pipe in one token, ExecCredential or aws-auth ConfigMap",
+        });
+      }
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString("utf8");
   },
   // The single binary itself, or the bundle (dist/eks-token.cjs: executable, with a shebang).
@@ -64,12 +76,14 @@ const deps: Deps = {
   uid: process.getuid?.() ?? -1,
 };
 
+// Exit as soon as the command is done (every write above is synchronous, so
+// nothing is lost): a request the SDK gives us no way to cancel (the
+// container-credentials provider's, after the chain's deadline gave up on it)
+// must not keep kubectl waiting after we have answered.
 run(process.argv.slice(2), deps).then(
-  (status) => {
-    process.exitCode = status;
-  },
+  (status) => process.exit(status),
   (error: unknown) => {
     writeAll(2, `eks-token: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -1,19 +1,26 @@
 /**
  * The edge that replays a presigned URL over HTTPS (verify, whoami), as the
- * aws-iam-authenticator server does: GET, a 10-second limit, no redirects.
+ * aws-iam-authenticator server does: GET, no redirects, 10 seconds for the
+ * whole exchange (its HTTP client's limit), and an answer of at most 1 MiB
+ * (src/limits.ts; src/answer-guard.ts enforces both).
  * `connectTo` sends the request to another address while keeping the URL's
  * Host header and TLS name, like curl --connect-to: for an STS VPC endpoint
  * without private DNS, or a proxy.
  */
 import http from "node:http";
 import https from "node:https";
+import { AnswerGuard } from "./answer-guard.js";
+import { atEndpoint } from "./endpoint-failure.js";
+import { MAX_ANSWER_BYTES, REPLAY_MS } from "./limits.js";
 import type { StsFetch } from "./verify.js";
 
-export function httpStsFetch(options: { connectTo?: string; timeoutMs?: number } = {}): StsFetch {
+export function httpStsFetch(options: { connectTo?: string } = {}): StsFetch {
   return (url, headers) =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
       const [host, port] = options.connectTo ? splitHostPort(options.connectTo) : [target.hostname, target.port];
+      // The address actually dialled: what an error names.
+      const endpoint = options.connectTo ?? target.host;
       const request = (target.protocol === "http:" ? http : https).request(
         {
           host,
@@ -22,19 +29,27 @@ export function httpStsFetch(options: { connectTo?: string; timeoutMs?: number }
           method: "GET",
           path: `${target.pathname}${target.search}`,
           headers: { ...headers, host: target.host },
-          timeout: options.timeoutMs ?? 10_000,
         },
         (response) => {
-          let body = "";
-          response.setEncoding("utf8").on("data", (d: string) => (body += d));
-          response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, body, ...(response.headers.date ? { date: response.headers.date } : {}) }),
-          );
-          response.on("error", reject);
+          const chunks: Buffer[] = [];
+          guard
+            .capBody(response)
+            .on("data", (chunk: Buffer) => chunks.push(chunk))
+            .on("end", () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString("utf8"),
+                ...(response.headers.date ? { date: response.headers.date } : {}),
+              }),
+            )
+            .on("error", (error) => reject(atEndpoint(error, endpoint)));
         },
       );
-      request.on("timeout", () => request.destroy(new Error(`no answer within ${(options.timeoutMs ?? 10_000) / 1000} s`)));
-      request.on("error", reject);
+      const guard = new AnswerGuard(endpoint, { answerMs: REPLAY_MS, maxBytes: MAX_ANSWER_BYTES }, (error) => request.destroy(error));
+      request.on("error", (error) => {
+        guard.done();
+        reject(atEndpoint(error, endpoint));
+      });
       request.end();
     });
 }

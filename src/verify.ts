@@ -7,6 +7,7 @@
  * and takes the HTTP call as a function so tests can route it to the loopback
  * STS emulator.
  */
+import { failedEndpoint, failureProblem } from "./endpoint-failure.js";
 import { EksTokenError } from "./errors.js";
 import { parseGoQuery, parseGoUrl, type GoUrl } from "./go-url.js";
 import { isServerPartition } from "./partitions.js";
@@ -339,7 +340,10 @@ export async function replayToSts(url: string, clusterId: string, fetchSts: StsF
   try {
     response = await fetchSts(url, { [CLUSTER_ID_HEADER]: clusterId, accept: "application/json" });
   } catch (error) {
-    throw new EksTokenError("unreachable", `could not reach STS at ${urlFacts(url).host}: ${error instanceof Error ? error.message : String(error)}`, {
+    const host = urlFacts(url).host;
+    const dialled = failedEndpoint(error);
+    const at = dialled && dialled !== host ? `${host} through ${dialled}` : host;
+    throw new EksTokenError("unreachable", `could not reach STS at ${at}: ${failureProblem(error)}`, {
       hint: "check the network path to STS",
       cause: error,
     });

@@ -4,7 +4,9 @@
  * EC2 instance metadata (IMDSv2). Proves the bundler kept the SDK's lazily
  * required providers working, and that each source's keys end up signing.
  */
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
 
@@ -99,5 +101,36 @@ describe("credential sources", () => {
     expect(r.stdout).toBe("");
     expect(r.status).toBe(3);
     expect(r.stderr.trim()).toMatch(/could not make a usable token: the AWS credentials expire within a minute/);
+  });
+
+  // The chain used to fall through to its last link and say "could not find AWS credentials … run aws configure",
+  // with the program's real fault visible only under --verbose.
+  it.each([
+    ["expired credentials", JSON.stringify({ Version: 1, AccessKeyId: "AKIDPROCESS", SecretAccessKey: "s", SessionToken: "t", Expiration: "2020-01-01T00:00:00Z" }), "returned expired credentials"],
+    ["invalid JSON", "not json at all", "returned invalid JSON"],
+    ["Version 2", JSON.stringify({ Version: 2, AccessKeyId: "AKIDPROCESS", SecretAccessKey: "s" }), "did not return Version 1"],
+    ["no keys", JSON.stringify({ Version: 1 }), "returned invalid credentials"],
+  ])("a credential_process that prints %s is reported as such", async (_name, output, cause) => {
+    const program = join(box.home, "creds.sh");
+    writeFileSync(program, `#!/bin/sh\ncat <<'JSON'\n${output}\nJSON\n`);
+    chmodSync(program, 0o755);
+    mkdirSync(join(box.home, ".aws"), { recursive: true });
+    writeFileSync(join(box.home, ".aws", "config"), `[profile tool]\ncredential_process = ${program}\n`);
+    const r = await runCli(["-i", "c", "--profile", "tool"], box.env);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(
+      `eks-token: could not get AWS credentials: the credential_process of profile tool ${cause} — run it yourself (${program}) and check that it prints Version 1 JSON with AccessKeyId, SecretAccessKey and, for temporary keys, SessionToken and a future Expiration`,
+    );
+    expect(r.status).toBe(3);
+  });
+
+  it("a credential_process that fails is reported with its command", async () => {
+    mkdirSync(join(box.home, ".aws"), { recursive: true });
+    writeFileSync(join(box.home, ".aws", "config"), "[profile tool]\ncredential_process = /bin/sh -c 'echo locked >&2; exit 3'\n");
+    const r = await runCli(["-i", "c", "--profile", "tool"], box.env);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^eks-token: could not get AWS credentials: the credential_process of profile tool failed: Command failed: \/bin\/sh -c 'echo locked >&2; exit 3' — run it yourself/);
+    expect(r.status).toBe(3);
   });
 });

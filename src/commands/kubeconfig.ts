@@ -8,8 +8,9 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws-config.js";
+import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws-config.js";
 import type { Deps } from "../deps.js";
+import { firstLine, isNetworkError } from "../endpoint-failure.js";
 import { EksTokenError } from "../errors.js";
 import {
   buildEntries,
@@ -23,6 +24,7 @@ import {
   type ConvertResult,
   type EntrySpec,
 } from "../kubeconfig.js";
+import { AWS_MAX_ATTEMPTS } from "../limits.js";
 import { redact, type Logger } from "../log.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../validate.js";
 
@@ -297,17 +299,10 @@ function clusterFromFlags(name: string, server: string, caFile: string | undefin
   return { clusterId: name, idFlag: "--cluster-name", server, caData: Buffer.from(pem, "utf8").toString("base64") };
 }
 
-/** Node network error codes the SDK passes through. */
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code ?? "";
-  const name = (error as { name?: string })?.name ?? "";
-  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code) || name === "TimeoutError";
-}
-
 function describeError(error: unknown, name: string, region: string): EksTokenError {
   if (error instanceof EksTokenError) return error;
   const errorName = (error as { name?: string })?.name ?? "";
-  const message = error instanceof Error ? error.message : String(error);
+  const message = firstLine(error instanceof Error ? error.message : String(error));
   if (isNetworkError(error)) {
     return new EksTokenError("unreachable", `could not reach EKS in ${region} to describe cluster ${name}: ${message}`, {
       hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings",
@@ -334,10 +329,12 @@ interface DescribeRequest {
 async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
   const { region } = settings;
   const { resolveCredentials } = await import("../credentials.js");
+  const credentialProcess = credentialProcessOf(settings.shared, settings.profileLabel);
   const resolved = await resolveCredentials(
     {
       profile: request.profile,
       profileLabel: settings.profileLabel,
+      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
       endpoint: endpointSettings(region, deps.env, settings.section, settings.shared),
       ...(request.roleArn ? { roleArn: request.roleArn } : {}),
       forwardSessionName: false,
@@ -349,12 +346,12 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
   );
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
   // Loaded here: the EKS client is needed by this one command only.
-  const { EKSClient, DescribeClusterCommand } = await import("../eks.js");
+  const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../eks.js");
   const client = new EKSClient({
     region,
     credentials: resolved.credentials,
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 8_000 },
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: new BoundedHttpHandler(),
   });
   let cluster;
   try {

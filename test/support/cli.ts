@@ -5,6 +5,7 @@
  * step fails at once on loopback instead of probing 169.254.169.254.
  */
 import { spawn } from "node:child_process";
+import type { Writable } from "node:stream";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,15 +65,28 @@ export function sandbox(): Sandbox {
   };
 }
 
-export function runCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number; command?: string[] } = {}): Promise<CliResult> {
+export interface RunOptions {
+  timeoutMs?: number;
+  command?: string[];
+  /** Standard input: a string, or a writer given the pipe (it must stop on the pipe's "error"). Default: none (/dev/null). */
+  stdin?: string | ((pipe: Writable) => void);
+}
+
+export function runCli(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
   const started = Date.now();
   const command = options.command ?? [process.execPath, CLI];
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const input = options.stdin;
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (child.stdin) {
+      child.stdin.on("error", () => {}); // EPIPE once the CLI stops reading
+      if (typeof input === "string") child.stdin.end(input);
+      else input?.(child.stdin);
+    }
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
     child.on("error", reject);
     child.on("close", (status) => {

@@ -1,0 +1,61 @@
+/**
+ * An endpoint that failed us (no connection, no answer in time, an answer
+ * over the size limit) as an Error naming the endpoint and the problem
+ * separately, so a message that already names the service can say only what
+ * went wrong. A marker property rather than a class: the SDK bundles, the
+ * miss path and the tools bundle each carry their own copy of this module.
+ */
+const ENDPOINT = "eksTokenEndpoint";
+const PROBLEM = "eksTokenProblem";
+
+export type EndpointFailure = Error & { [ENDPOINT]: string; [PROBLEM]: string };
+
+/**
+ * A timeout is named and coded as the SDK's own timeouts are, so the SDK's
+ * retry strategy treats it as transient (one more attempt); a body over the
+ * limit is not retried.
+ */
+export function endpointFailure(endpoint: string, problem: string, kind: "timeout" | "size"): EndpointFailure {
+  const error = new Error(`${endpoint} ${problem}`);
+  return Object.assign(error, {
+    name: kind === "timeout" ? "TimeoutError" : "ResponseTooLargeError",
+    ...(kind === "timeout" ? { code: "ETIMEDOUT" } : {}),
+    [ENDPOINT]: endpoint,
+    [PROBLEM]: problem,
+  });
+}
+
+/** Marks a connection error (ECONNREFUSED, a TLS failure…) with the endpoint it came from, keeping its message. */
+export function atEndpoint(error: Error, endpoint: string): Error {
+  if (!(ENDPOINT in error)) Object.assign(error, { [ENDPOINT]: endpoint, [PROBLEM]: firstLine(error.message) });
+  return error;
+}
+
+function field(error: unknown, name: string): string | undefined {
+  const value = typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The address a failed request went to, when we know it. */
+export function failedEndpoint(error: unknown): string | undefined {
+  return field(error, ENDPOINT);
+}
+
+/** What went wrong, in one line without the endpoint ("sent no answer within 5 s"), else the error's first line. */
+export function failureProblem(error: unknown): string {
+  return field(error, PROBLEM) ?? firstLine(error instanceof Error ? error.message : String(error));
+}
+
+/** The SDK appends a multi-line hint to errors met while reading an answer; stderr gets one line. */
+export function firstLine(text: string): string {
+  return text.split("\n")[0]!.trim();
+}
+
+/** Network failures: Node's error codes, the SDK's timeouts, and ours. */
+export function isNetworkError(error: unknown): boolean {
+  if (failedEndpoint(error) !== undefined) return true;
+  const code = field(error, "code") ?? "";
+  const name = field(error, "name") ?? "";
+  const message = error instanceof Error ? error.message : "";
+  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) || name === "TimeoutError" || /socket hang up|timed? ?out/i.test(message);
+}

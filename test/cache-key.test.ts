@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cacheKey, isFresh, parseEntry, type CacheEntry, type KeyInput } from "../src/cache.js";
+import { cacheKey, isFresh, isOrphanTemp, parseEntry, type CacheEntry, type KeyInput } from "../src/cache.js";
+import { isStaleLock } from "../src/cache-lock.js";
+import type { Peeked } from "../src/peek-file.js";
 
 const base: KeyInput = { clusterId: "prod", region: "eu-west-1", forwardSessionName: false };
 const env = { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE" };
@@ -77,5 +79,34 @@ describe("entry parsing", () => {
     ["a bad date", JSON.stringify({ ...good, expiration: "soon" }), "bad expiration"],
   ])("refuses %s", (_name, text, reason) => {
     expect(parseEntry(text)).toMatch(reason);
+  });
+});
+
+describe("stale locks", () => {
+  const now = new Date("2026-01-02T03:04:05Z");
+  const file = (text: string, ageMs = 0): Peeked => ({ kind: "file", text, stats: { mtimeMs: now.getTime() - ageMs } as never });
+  const holder = (pid: number, host: string, ageMs = 0) => JSON.stringify({ pid, host, at: new Date(now.getTime() - ageMs).toISOString(), nonce: "n" });
+  const alive = (pid: number) => pid === 42;
+  it.each<[string, Peeked, boolean]>([
+    ["a live holder here", file(holder(42, "me")), false],
+    ["a dead holder here", file(holder(7, "me")), true],
+    ["a holder on another host", file(holder(7, "there")), false],
+    ["a holder on another host, older than any fetch", file(holder(7, "there", 61_000)), true],
+    ["a live holder dated far in the future (clock stepped back)", file(holder(42, "me", -3_600_000)), true],
+    ["an empty lock being written", file("", 500), false],
+    ["an empty lock left by a full disk", file("", 10_000), true],
+    ["garbage", file("\u0000garbage", 10_000), true],
+    ["a symlink, a directory, a FIFO", { kind: "other", what: "a symlink" }, true],
+    ["nothing", { kind: "absent" }, false],
+  ])("%s → %s", (_name, found, stale) => {
+    expect(isStaleLock(found, now, "me", alive)).toBe(stale);
+  });
+
+  it.each<[string, number, boolean]>([
+    [`.${"a".repeat(64)}.42.x1.tmp`, 0, false],
+    [`.${"a".repeat(64)}.7.x1.tmp`, 0, true],
+    [`.${"a".repeat(64)}.42.x1.tmp`, 120_000, true],
+  ])("temp file %s, %d ms old: orphan %s", (name, ageMs, orphan) => {
+    expect(isOrphanTemp(name, now.getTime() - ageMs, now, alive)).toBe(orphan);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `eks-token cache list` and `eks-token cache clear [--cluster-name X]`.
  * The listing shows what each entry is for and when it expires, never a token.
+ * `clear` also removes the locks and temp files no running eks-token holds.
  */
 import { isFresh, TokenCache, type CacheEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
@@ -73,6 +74,11 @@ export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): nu
     .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
     .map(({ key }) => key);
   const removed = cache.remove(keys);
-  deps.stdout(`removed ${removed} cached token${removed === 1 ? "" : "s"}${flags.clusterId ? ` for ${flags.clusterId}` : ""} from ${dir}\n`);
+  const leftovers = cache.sweep(deps.now());
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  deps.stdout(
+    `removed ${plural(removed, "cached token", "cached tokens")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
+      `${leftovers > 0 ? ` and ${plural(leftovers, "leftover lock or temp file", "leftover lock or temp files")}` : ""} from ${dir}\n`,
+  );
   return 0;
 }

@@ -5,6 +5,8 @@
  *
  * - Key (pure): a SHA-256 of everything that decides who signs and what for.
  *   The file name is that digest, so it reveals nothing.
+ * - Staleness (pure): an entry is served while its token has the margin left
+ *   and was not made in the future of the local clock (which went back since).
  * - Files: directory 0700, entries 0600, written atomically (temp file in the
  *   same directory, fsync, rename), read only if they are regular files of a
  *   bounded size (peek-file.ts: no symlink followed, no FIFO blocking).
@@ -30,6 +32,12 @@ export type { Note } from "./cache-lock.js";
 export const CACHE_FORMAT = 1;
 /** Reuse a token only while at least this much of its validity remains. */
 export const DEFAULT_MARGIN_MS = 5 * 60_000;
+/**
+ * A cached token signed further than this in the future of the local clock is
+ * not served: the clock went back since, and STS refuses a request dated in
+ * its future. Room for small steps of a clock being corrected.
+ */
+export const MAX_FUTURE_SKEW_MS = 60_000;
 const MAX_ENTRY_BYTES = 64 * 1024;
 
 /** Environment variables that change who signs, where, or for what. */
@@ -115,6 +123,7 @@ export interface CacheEntry {
   token: string;
   /** ISO time the token stops being usable (the ExecCredential's expirationTimestamp). */
   expiration: string;
+  /** ISO time the entry was made: right after signing, from the same clock (a hit refuses one in the future). */
   createdAt: string;
   /** For `cache list`: none of these is secret. */
   cluster: string;
@@ -129,6 +138,21 @@ export interface CacheEntry {
 export function isFresh(entry: CacheEntry, now: Date, marginMs: number): boolean {
   const expiry = Date.parse(entry.expiration);
   return Number.isFinite(expiry) && expiry - now.getTime() >= marginMs;
+}
+
+/**
+ * Pure: why `entry` may not be used at `now`; undefined when it may. No
+ * parsing: createdAt is written right after signing, from the same clock, so
+ * it bounds the token's own X-Amz-Date from above (decoding the token to read
+ * that date measured ~0.5 ms of a 26 ms hit).
+ */
+export function staleness(entry: CacheEntry, now: Date, marginMs: number): string | undefined {
+  const made = Date.parse(entry.createdAt);
+  if (!(made <= now.getTime() + MAX_FUTURE_SKEW_MS)) {
+    return Number.isFinite(made) ? `the cached token was made at ${entry.createdAt}, in the future of this machine's clock` : "the cached token's createdAt is unreadable";
+  }
+  if (!isFresh(entry, now, marginMs)) return `the cached token expires at ${entry.expiration}`;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

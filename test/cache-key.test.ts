@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheKey, isFresh, isOrphanTemp, parseEntry, type CacheEntry, type KeyInput } from "../src/cache.js";
+import { cacheKey, isFresh, isOrphanTemp, MAX_FUTURE_SKEW_MS, parseEntry, staleness, type CacheEntry, type KeyInput } from "../src/cache.js";
 import { isStaleLock } from "../src/cache-lock.js";
 import type { Peeked } from "../src/peek-file.js";
 
@@ -79,6 +79,25 @@ describe("entry parsing", () => {
     ["a bad date", JSON.stringify({ ...good, expiration: "soon" }), "bad expiration"],
   ])("refuses %s", (_name, text, reason) => {
     expect(parseEntry(text)).toMatch(reason);
+  });
+});
+
+describe("staleness: may an entry be served now?", () => {
+  const now = new Date("2026-01-02T03:06:00Z");
+  const entry = { token: "k8s-aws-v1.abc", createdAt: "2026-01-02T03:04:05.500Z", expiration: "2026-01-02T03:18:05.000Z" } as CacheEntry;
+  it("yes, when the token is fresh and was made before now", () => {
+    expect(staleness(entry, now, 5 * 60_000)).toBeUndefined();
+  });
+  it.each<[string, Partial<CacheEntry>, RegExp]>([
+    ["made 2 h ahead of this clock", { createdAt: "2026-01-02T05:04:05.500Z" }, /made at 2026-01-02T05:04:05.500Z, in the future/],
+    ["made at no readable time", { createdAt: "soon" }, /createdAt is unreadable/],
+    ["expiring within the margin", { expiration: "2026-01-02T03:10:00.000Z" }, /expires at/],
+  ])("no, when %s", (_name, change, reason) => {
+    expect(staleness({ ...entry, ...change }, now, 5 * 60_000)).toMatch(reason);
+  });
+  it("a small step of the clock back is tolerated", () => {
+    const justBefore = new Date(Date.parse(entry.createdAt) - MAX_FUTURE_SKEW_MS + 1_000);
+    expect(staleness(entry, justBefore, 0)).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@
  * The disk cache through real processes and real files: hits and misses,
  * isolation, concurrency, permissions, symlinks, faults and stale locks, and
  * what used to hang, spin or leave debris (issue 9): locks that cannot be
- * broken, a full disk, special files.
+ * broken, a full disk, special files, a clock that went backwards.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -24,9 +24,11 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ARTIFACTS, EXAMPLE_KEYS, runCli as run, sandbox, type CliResult, type Sandbox } from "./support/cli.js";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { run as runInProcess } from "../src/cli.js";
+import { ARTIFACTS, EXAMPLE_KEYS, runCli as run, sandbox, tokenUrl, type CliResult, type Sandbox } from "./support/cli.js";
 import { startFakeCluster, type FakeCluster } from "./support/cluster.js";
+import { testDeps } from "./support/deps.js";
 
 let box: Sandbox;
 let env: Record<string, string>;
@@ -482,6 +484,33 @@ describe.each(ARTIFACTS)("$name", (artifact) => {
       expect(r.ms).toBeLessThan(3_000);
       expect(() => lstatSync(lock)).toThrow(/ENOENT/);
       expect(entries()).toHaveLength(1);
+    });
+  });
+
+  // Issue 9, item 3: an entry minted under a clock 2 h ahead was served at the real time; STS refuses such a token.
+  describe("a clock that went backwards", () => {
+    it("an entry signed in the future of the local clock is a miss, and is replaced", async () => {
+      const ahead = new Date(Date.now() + 2 * 3600_000);
+      // Minted by the real pipeline, in process, under a clock two hours ahead (the SDK reads the keys from process.env).
+      for (const [name, value] of Object.entries(EXAMPLE_KEYS)) vi.stubEnv(name, value);
+      try {
+        const world = testDeps({ env, home: box.home, now: () => new Date(ahead) });
+        expect(await runInProcess(["-i", "c"], world.deps)).toBe(0);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+      const [name] = entries();
+      const future = JSON.parse(readFileSync(join(dir, name!), "utf8"));
+      expect(Date.parse(future.createdAt)).toBeGreaterThan(Date.now() + 3600_000);
+
+      const r = await runCli(["-i", "c", "--output", "token"], env);
+      expect(r.status).toBe(0);
+      const served = r.stdout.trim();
+      expect(served).not.toBe(future.token);
+      const amzDate = tokenUrl(served).searchParams.get("X-Amz-Date")!;
+      const signedAt = Date.parse(amzDate.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, "$1-$2-$3T$4:$5:$6Z"));
+      expect(Math.abs(signedAt - Date.now())).toBeLessThan(60_000);
+      expect(JSON.parse(readFileSync(join(dir, name!), "utf8")).token).toBe(served);
     });
   });
 

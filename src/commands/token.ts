@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { parse, parseDuration, usage } from "../args.js";
 import { DEFAULT_MARGIN_MS } from "../cache.js";
-import { awsConfigPaths, CACHE_FORMAT, cacheKey, fileStates, isFresh, TokenCache, type CacheEntry } from "../cache.js";
+import { awsConfigPaths, CACHE_FORMAT, cacheKey, fileStates, staleness, TokenCache, type CacheEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
 import { EksTokenError } from "../errors.js";
 import { formatExecCredential, parseExecInfo } from "../exec-credential.js";
@@ -181,7 +181,8 @@ export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "
 }
 
 /**
- * The cache in front of mint(): a fresh entry is served as it is; otherwise
+ * The cache in front of mint(): a fresh entry is served as it is (never one
+ * made in the future of the local clock); otherwise
  * the per-key lock is taken before minting, so concurrent cold calls mint once
  * and the others read what the first wrote.
  */
@@ -192,15 +193,18 @@ async function obtain(request: TokenRequest, interactive: () => boolean, flags: 
   const cache = new TokenCache(dir, (note) => notes.push(note), deps.uid);
   try {
     const key = cacheKey(request, deps.env, fileStates(awsConfigPaths(deps.env, deps.home)));
-    const fresh = (): CacheEntry | undefined => {
+    /** A usable entry, or undefined (saying why with --verbose when `say`). */
+    const fresh = (say = false): CacheEntry | undefined => {
       const entry = cache.read(key);
-      return entry && isFresh(entry, deps.now(), flags.cacheMarginMs) ? entry : undefined;
+      const why = entry && staleness(entry, deps.now(), flags.cacheMarginMs);
+      if (why && say) logger.debug(`cache miss: ${why}`);
+      return entry && !why ? entry : undefined;
     };
     const served = (entry: CacheEntry, how: string): Credential => {
       logger.debug(`${how}: token for ${entry.cluster} valid until ${entry.expiration}`);
       return { token: entry.token, expiration: new Date(entry.expiration) };
     };
-    const hit = fresh();
+    const hit = fresh(true);
     if (hit) return served(hit, "cache hit");
     let written: CacheEntry | undefined;
     const release = await cache.lock(key, deps.now, () => (written = fresh()) !== undefined);

@@ -3,10 +3,18 @@
  * one small file read, and one credential fetch serves every process that
  * needs it.
  *
- * - Key (pure): a SHA-256 of everything that decides who signs and what for.
- *   The file name is that digest, so it reveals nothing.
- * - Staleness (pure): an entry is served while its token has the margin left
- *   and was not made in the future of the local clock (which went back since).
+ * - Key (pure): a SHA-256 of everything that decides who signs and what for,
+ *   as far as it is known before any AWS call: the flags, the AWS variables
+ *   and the paths of the config files. The file name is that digest, so it
+ *   reveals nothing.
+ * - Entry: the token, its expiry, and the state of every file its identity
+ *   came from (the config and credentials files, SSO and `aws login` token
+ *   caches, web identity and container token files: identity-sources.ts),
+ *   taken before the credential chain read them. A hit re-checks those files
+ *   with a stat each, and refuses a token made in the future of the local
+ *   clock (staleness, pure). Sources whose answer can change with no file
+ *   changing (credential_process) get an entry without a token, which says
+ *   so: such calls mint every time, without waiting on a lock.
  * - Files: directory 0700, entries 0600, written atomically (temp file in the
  *   same directory, fsync, rename), read only if they are regular files of a
  *   bounded size (peek-file.ts: no symlink followed, no FIFO blocking).
@@ -20,7 +28,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "./aws-config.js";
 import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./cache-lock.js";
@@ -29,7 +37,7 @@ import type { TokenRequest } from "./token-request.js";
 
 export type { Note } from "./cache-lock.js";
 
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 /** Reuse a token only while at least this much of its validity remains. */
 export const DEFAULT_MARGIN_MS = 5 * 60_000;
 /**
@@ -48,6 +56,7 @@ export const KEY_ENV = [
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
   "AWS_CONFIG_FILE",
   "AWS_SHARED_CREDENTIALS_FILE",
   "AWS_USE_FIPS_ENDPOINT",
@@ -55,12 +64,16 @@ export const KEY_ENV = [
   "AWS_STS_REGIONAL_ENDPOINTS",
   "AWS_ENDPOINT_URL",
   "AWS_ENDPOINT_URL_STS",
+  "AWS_ENDPOINT_URL_SSO",
   "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
   "AWS_ROLE_ARN",
   "AWS_ROLE_SESSION_NAME",
   "AWS_WEB_IDENTITY_TOKEN_FILE",
   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_LOGIN_CACHE_DIRECTORY",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT",
   "AWS_EC2_METADATA_DISABLED",
 ] as const;
@@ -68,17 +81,15 @@ export const KEY_ENV = [
 /** What decides the token, as the token command knows it before any AWS call. */
 export type KeyInput = TokenRequest;
 
-/** path, size and mtime of a file that feeds the credential chain ("-" when absent). */
-export type FileState = string;
-
 /**
- * The cache key. Pure. Raw inputs rather than resolved ones: the region and
- * STS host follow from the flags, these variables and the config files, so
- * any change to those (editing a profile changes the file's size or mtime)
- * gives another key, and we never need to parse the AWS config on a hit.
- * Secrets go into the digest only, never into a file or a listing.
+ * The cache key. Pure. Raw inputs rather than resolved ones: the region, STS
+ * host and identity follow from the flags, these variables and the files
+ * (whose paths are here, and whose state each entry records), so we never
+ * need to parse the AWS config on a hit. Secrets (an environment secret key,
+ * a container authorization token) go into the digest only, never into a
+ * file or a listing.
  */
-export function cacheKey(input: KeyInput, env: Env, files: FileState[]): string {
+export function cacheKey(input: KeyInput, env: Env, configPaths: readonly string[]): string {
   const material = JSON.stringify({
     v: CACHE_FORMAT,
     cluster: input.clusterId,
@@ -89,7 +100,7 @@ export function cacheKey(input: KeyInput, env: Env, files: FileState[]): string 
     session: input.sessionName ?? null,
     forward: input.forwardSessionName,
     env: KEY_ENV.map((name) => env[name] ?? null),
-    files,
+    configPaths,
   });
   // @noble/hashes, not node:crypto: loading node:crypto costs ~9 ms of start-up on Node 20
   // (it pulls in ciphers and streams), more than everything else a cache hit does.
@@ -105,24 +116,8 @@ export function awsConfigPaths(env: Env, home: string): string[] {
   ];
 }
 
-/** Edge: the state of the files that feed the credential chain. */
-export function fileStates(paths: string[]): FileState[] {
-  return paths.map((path) => {
-    try {
-      const s = statSync(path);
-      return `${path}:${s.size}:${s.mtimeMs}:${s.ino}`;
-    } catch {
-      return `${path}:-`;
-    }
-  });
-}
-
-/** What a cache file holds. The token is the only secret-ish part, and it is short-lived. */
-export interface CacheEntry {
+interface EntryBase {
   format: number;
-  token: string;
-  /** ISO time the token stops being usable (the ExecCredential's expirationTimestamp). */
-  expiration: string;
   /** ISO time the entry was made: right after signing, from the same clock (a hit refuses one in the future). */
   createdAt: string;
   /** For `cache list`: none of these is secret. */
@@ -132,26 +127,46 @@ export interface CacheEntry {
   profile?: string;
   role?: string;
   arn?: string;
+  /** path → state (file-state.ts) of every file the identity came from, taken before the chain read them. */
+  files: Record<string, string>;
 }
 
-/** Pure: may this entry be served at `now`? */
-export function isFresh(entry: CacheEntry, now: Date, marginMs: number): boolean {
+/** A cached token. The token is the only secret-ish part, and it is short-lived. */
+export interface TokenEntry extends EntryBase {
+  token: string;
+  /** ISO time the token stops being usable (the ExecCredential's expirationTimestamp). */
+  expiration: string;
+}
+
+/** No token: these inputs mint every time, and why (e.g. "credential_process"). */
+export interface UncachedEntry extends EntryBase {
+  uncached: string;
+}
+
+export type CacheEntry = TokenEntry | UncachedEntry;
+
+/** Pure: may this token be served at `now`? */
+export function isFresh(entry: TokenEntry, now: Date, marginMs: number): boolean {
   const expiry = Date.parse(entry.expiration);
   return Number.isFinite(expiry) && expiry - now.getTime() >= marginMs;
 }
 
 /**
- * Pure: why `entry` may not be used at `now`; undefined when it may. No
- * parsing: createdAt is written right after signing, from the same clock, so
- * it bounds the token's own X-Amz-Date from above (decoding the token to read
- * that date measured ~0.5 ms of a 26 ms hit).
+ * Pure: why `entry` may not be used at `now`, given the state of its files
+ * now (`files`); undefined when it may. No I/O, no parsing: createdAt is
+ * written right after signing, from the same clock, so it bounds the token's
+ * own X-Amz-Date from above (decoding the token to read that date measured
+ * ~0.5 ms of a 26 ms hit).
  */
-export function staleness(entry: CacheEntry, now: Date, marginMs: number): string | undefined {
+export function staleness(entry: CacheEntry, now: Date, marginMs: number, files: Readonly<Record<string, string>>): string | undefined {
   const made = Date.parse(entry.createdAt);
   if (!(made <= now.getTime() + MAX_FUTURE_SKEW_MS)) {
     return Number.isFinite(made) ? `the cached token was made at ${entry.createdAt}, in the future of this machine's clock` : "the cached token's createdAt is unreadable";
   }
-  if (!isFresh(entry, now, marginMs)) return `the cached token expires at ${entry.expiration}`;
+  for (const [path, state] of Object.entries(entry.files)) {
+    if (files[path] !== state) return `${path} changed since the cached token was made`;
+  }
+  if ("token" in entry && !isFresh(entry, now, marginMs)) return `the cached token expires at ${entry.expiration}`;
   return undefined;
 }
 
@@ -169,12 +184,18 @@ export function parseEntry(text: string): CacheEntry | string {
   }
   if (!isRecord(value)) return "not a cache entry";
   if (value["format"] !== CACHE_FORMAT) return `format ${String(value["format"])}, expected ${CACHE_FORMAT}`;
-  for (const field of ["token", "expiration", "createdAt", "cluster", "region", "stsHost"]) {
+  for (const field of ["createdAt", "cluster", "region", "stsHost"]) {
+    if (typeof value[field] !== "string") return `missing ${field}`;
+  }
+  const files = value["files"];
+  if (!isRecord(files) || !Object.values(files).every((state) => typeof state === "string")) return "missing files";
+  if (typeof value["uncached"] === "string") return value as unknown as UncachedEntry;
+  for (const field of ["token", "expiration"]) {
     if (typeof value[field] !== "string") return `missing ${field}`;
   }
   if (!(value["token"] as string).startsWith("k8s-aws-v1.")) return "not a k8s-aws-v1 token";
   if (!Number.isFinite(Date.parse(value["expiration"] as string))) return "bad expiration";
-  return value as unknown as CacheEntry;
+  return value as unknown as TokenEntry;
 }
 
 /** Group- or world-writable, or someone else's: not to be trusted. */

@@ -28,6 +28,7 @@ interface Row {
 }
 
 function state(entry: CacheEntry, now: Date, marginMs: number): string {
+  if (!("token" in entry)) return `not cached: ${entry.uncached}`;
   if (isFresh(entry, now, marginMs)) return "valid";
   return Date.parse(entry.expiration) > now.getTime() ? "refresh due" : "expired";
 }
@@ -42,7 +43,7 @@ function rows(cache: TokenCache, flags: CacheFlags, now: Date): Row[] {
       role: entry?.role ?? "-",
       profile: entry?.profile ?? "-",
       identity: entry?.arn ?? "-",
-      expires: entry ? formatTimestamp(new Date(entry.expiration)) : "-",
+      expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
       state: entry ? state(entry, now, flags.cacheMarginMs) : `unusable: ${problem ?? "unreadable"}`,
       file: `${key.slice(0, 12)}…`,
     }));

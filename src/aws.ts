@@ -3,11 +3,16 @@
  * when a token has to be made: it holds the AWS SDK, the signer and the STS
  * client, which together cost more to parse than the whole hit path.
  */
-import { loadSharedConfigFiles } from "@smithy/core/config";
+import { createHash } from "node:crypto";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { getSSOTokenFilepath, loadSharedConfigFiles } from "@smithy/core/config";
 import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./aws-config.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { EksTokenError } from "./errors.js";
+import { fileStates } from "./file-state.js";
+import { identitySources, type TokenCachePaths } from "./identity-sources.js";
 import { buildToken, tokenExpiry } from "./presign.js";
 import type { TokenRequest } from "./token-request.js";
 import { validateRegion } from "./validate.js";
@@ -28,6 +33,19 @@ export interface MintedToken {
   /** The profile in use (--profile or AWS_PROFILE), if any. */
   profile?: string;
   arn?: string;
+  /** path → state of the files the identity came from, taken before the credential chain read them (for the cache). */
+  files: Record<string, string>;
+  /** Set when tokens from this source must not be cached, and why. */
+  uncached?: string;
+}
+
+/** Where the SDK keeps SSO and `aws login` tokens (its own rules: the SSO path is the SDK's function). */
+function tokenCachePaths(env: Env): TokenCachePaths {
+  return {
+    sso: getSSOTokenFilepath,
+    login: (session) =>
+      join(env["AWS_LOGIN_CACHE_DIRECTORY"] ?? join(homedir(), ".aws", "login", "cache"), `${createHash("sha256").update(session, "utf8").digest("hex")}.json`),
+  };
 }
 
 async function loadSharedConfig(env: Env): Promise<SharedConfig> {
@@ -59,6 +77,9 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
   const settings = endpointSettings(region, request.env, profile, shared);
   const endpoint = resolveStsEndpoint(settings);
   logger.debug(`region ${region} (from ${from}); STS ${endpoint.url} signing region ${endpoint.signingRegion}${endpoint.custom ? " (custom endpoint)" : ""}`);
+  // Before the chain reads them: a change after this moment shows as a change on the next call.
+  const sources = identitySources(request.profile, request.env, shared, tokenCachePaths(request.env));
+  const files = fileStates(sources.files);
 
   const credentialProcess = credentialProcessOf(shared, profileLabel);
   const resolved = await resolveCredentials(
@@ -94,5 +115,7 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
     accessKeyId: resolved.credentials.accessKeyId,
     ...(request.profile || request.env["AWS_PROFILE"] ? { profile: profileLabel } : {}),
     ...(resolved.arn ? { arn: resolved.arn } : {}),
+    files,
+    ...(sources.unkeyable ? { uncached: sources.unkeyable } : {}),
   };
 }

@@ -3,16 +3,24 @@
  * one small file read, and one credential fetch serves every process that
  * needs it.
  *
- * - Key (pure): a SHA-256 of everything that decides who signs and what for.
- *   The file name is that digest, so it reveals nothing.
+ * - Key (pure): a SHA-256 of everything that decides who signs and what for,
+ *   as far as it is known before any AWS call: the flags, the AWS variables
+ *   and the paths of the config files. The file name is that digest, so it
+ *   reveals nothing.
+ * - Entry: the token, its expiry, and the state of every file its identity
+ *   came from (the config and credentials files, SSO and `aws login` token
+ *   caches, web identity and container token files: identity-sources.ts),
+ *   taken before the credential chain read them. A hit re-checks those files
+ *   with a stat each, and refuses a token made in the future of the local
+ *   clock (staleness, pure). Sources whose answer can change with no file
+ *   changing (credential_process) get an entry without a token, which says
+ *   so: such calls mint every time, without waiting on a lock.
  * - Files: directory 0700, entries 0600, written atomically (temp file in the
- *   same directory, fsync, rename). Read with O_NOFOLLOW: a symlink planted at
- *   an entry's path is never followed. Entries or a directory owned by someone
- *   else, or writable by group or others, are ignored.
- * - Lock: `<digest>.lock`, created with O_EXCL before the slow credential
- *   fetch, so parallel cold calls wait for the first instead of all fetching.
- *   A lock whose holder is dead is broken at once; a live holder is waited
- *   for at most LOCK_WAIT_MS, then we go ahead without it.
+ *   same directory, fsync, rename), read only if they are regular files of a
+ *   bounded size (peek-file.ts: no symlink followed, no FIFO blocking).
+ *   Entries or a directory owned by someone else, or writable by group or
+ *   others, are ignored.
+ * - Lock: cache-lock.ts, taken before the slow credential fetch.
  * - Faults never cost the user a token: every failure here becomes at most a
  *   note, and a miss.
  *
@@ -20,34 +28,24 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { hostname } from "node:os";
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "./aws-config.js";
+import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./cache-lock.js";
+import { peekFile } from "./peek-file.js";
 import type { TokenRequest } from "./token-request.js";
 
-export const CACHE_FORMAT = 1;
+export type { Note } from "./cache-lock.js";
+
+export const CACHE_FORMAT = 2;
 /** Reuse a token only while at least this much of its validity remains. */
 export const DEFAULT_MARGIN_MS = 5 * 60_000;
-/** How long a process waits for another one fetching the same token. */
-export const LOCK_WAIT_MS = 5_000;
-const LOCK_POLL_MS = 25;
-/** A lock older than this is stale whoever holds it (a fetch is bounded well below it). */
-const LOCK_MAX_AGE_MS = 60_000;
+/**
+ * A cached token signed further than this in the future of the local clock is
+ * not served: the clock went back since, and STS refuses a request dated in
+ * its future. Room for small steps of a clock being corrected.
+ */
+export const MAX_FUTURE_SKEW_MS = 60_000;
 const MAX_ENTRY_BYTES = 64 * 1024;
 
 /** Environment variables that change who signs, where, or for what. */
@@ -58,6 +56,7 @@ export const KEY_ENV = [
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
   "AWS_CONFIG_FILE",
   "AWS_SHARED_CREDENTIALS_FILE",
   "AWS_USE_FIPS_ENDPOINT",
@@ -65,12 +64,16 @@ export const KEY_ENV = [
   "AWS_STS_REGIONAL_ENDPOINTS",
   "AWS_ENDPOINT_URL",
   "AWS_ENDPOINT_URL_STS",
+  "AWS_ENDPOINT_URL_SSO",
   "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
   "AWS_ROLE_ARN",
   "AWS_ROLE_SESSION_NAME",
   "AWS_WEB_IDENTITY_TOKEN_FILE",
   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_LOGIN_CACHE_DIRECTORY",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT",
   "AWS_EC2_METADATA_DISABLED",
 ] as const;
@@ -78,17 +81,15 @@ export const KEY_ENV = [
 /** What decides the token, as the token command knows it before any AWS call. */
 export type KeyInput = TokenRequest;
 
-/** path, size and mtime of a file that feeds the credential chain ("-" when absent). */
-export type FileState = string;
-
 /**
- * The cache key. Pure. Raw inputs rather than resolved ones: the region and
- * STS host follow from the flags, these variables and the config files, so
- * any change to those (editing a profile changes the file's size or mtime)
- * gives another key, and we never need to parse the AWS config on a hit.
- * Secrets go into the digest only, never into a file or a listing.
+ * The cache key. Pure. Raw inputs rather than resolved ones: the region, STS
+ * host and identity follow from the flags, these variables and the files
+ * (whose paths are here, and whose state each entry records), so we never
+ * need to parse the AWS config on a hit. Secrets (an environment secret key,
+ * a container authorization token) go into the digest only, never into a
+ * file or a listing.
  */
-export function cacheKey(input: KeyInput, env: Env, files: FileState[]): string {
+export function cacheKey(input: KeyInput, env: Env, configPaths: readonly string[]): string {
   const material = JSON.stringify({
     v: CACHE_FORMAT,
     cluster: input.clusterId,
@@ -99,7 +100,7 @@ export function cacheKey(input: KeyInput, env: Env, files: FileState[]): string 
     session: input.sessionName ?? null,
     forward: input.forwardSessionName,
     env: KEY_ENV.map((name) => env[name] ?? null),
-    files,
+    configPaths,
   });
   // @noble/hashes, not node:crypto: loading node:crypto costs ~9 ms of start-up on Node 20
   // (it pulls in ciphers and streams), more than everything else a cache hit does.
@@ -115,24 +116,9 @@ export function awsConfigPaths(env: Env, home: string): string[] {
   ];
 }
 
-/** Edge: the state of the files that feed the credential chain. */
-export function fileStates(paths: string[]): FileState[] {
-  return paths.map((path) => {
-    try {
-      const s = statSync(path);
-      return `${path}:${s.size}:${s.mtimeMs}:${s.ino}`;
-    } catch {
-      return `${path}:-`;
-    }
-  });
-}
-
-/** What a cache file holds. The token is the only secret-ish part, and it is short-lived. */
-export interface CacheEntry {
+interface EntryBase {
   format: number;
-  token: string;
-  /** ISO time the token stops being usable (the ExecCredential's expirationTimestamp). */
-  expiration: string;
+  /** ISO time the entry was made: right after signing, from the same clock (a hit refuses one in the future). */
   createdAt: string;
   /** For `cache list`: none of these is secret. */
   cluster: string;
@@ -141,12 +127,47 @@ export interface CacheEntry {
   profile?: string;
   role?: string;
   arn?: string;
+  /** path → state (file-state.ts) of every file the identity came from, taken before the chain read them. */
+  files: Record<string, string>;
 }
 
-/** Pure: may this entry be served at `now`? */
-export function isFresh(entry: CacheEntry, now: Date, marginMs: number): boolean {
+/** A cached token. The token is the only secret-ish part, and it is short-lived. */
+export interface TokenEntry extends EntryBase {
+  token: string;
+  /** ISO time the token stops being usable (the ExecCredential's expirationTimestamp). */
+  expiration: string;
+}
+
+/** No token: these inputs mint every time, and why (e.g. "credential_process"). */
+export interface UncachedEntry extends EntryBase {
+  uncached: string;
+}
+
+export type CacheEntry = TokenEntry | UncachedEntry;
+
+/** Pure: may this token be served at `now`? */
+export function isFresh(entry: TokenEntry, now: Date, marginMs: number): boolean {
   const expiry = Date.parse(entry.expiration);
   return Number.isFinite(expiry) && expiry - now.getTime() >= marginMs;
+}
+
+/**
+ * Pure: why `entry` may not be used at `now`, given the state of its files
+ * now (`files`); undefined when it may. No I/O, no parsing: createdAt is
+ * written right after signing, from the same clock, so it bounds the token's
+ * own X-Amz-Date from above (decoding the token to read that date measured
+ * ~0.5 ms of a 26 ms hit).
+ */
+export function staleness(entry: CacheEntry, now: Date, marginMs: number, files: Readonly<Record<string, string>>): string | undefined {
+  const made = Date.parse(entry.createdAt);
+  if (!(made <= now.getTime() + MAX_FUTURE_SKEW_MS)) {
+    return Number.isFinite(made) ? `the cached token was made at ${entry.createdAt}, in the future of this machine's clock` : "the cached token's createdAt is unreadable";
+  }
+  for (const [path, state] of Object.entries(entry.files)) {
+    if (files[path] !== state) return `${path} changed since the cached token was made`;
+  }
+  if ("token" in entry && !isFresh(entry, now, marginMs)) return `the cached token expires at ${entry.expiration}`;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -163,24 +184,36 @@ export function parseEntry(text: string): CacheEntry | string {
   }
   if (!isRecord(value)) return "not a cache entry";
   if (value["format"] !== CACHE_FORMAT) return `format ${String(value["format"])}, expected ${CACHE_FORMAT}`;
-  for (const field of ["token", "expiration", "createdAt", "cluster", "region", "stsHost"]) {
+  for (const field of ["createdAt", "cluster", "region", "stsHost"]) {
+    if (typeof value[field] !== "string") return `missing ${field}`;
+  }
+  const files = value["files"];
+  if (!isRecord(files) || !Object.values(files).every((state) => typeof state === "string")) return "missing files";
+  if (typeof value["uncached"] === "string") return value as unknown as UncachedEntry;
+  for (const field of ["token", "expiration"]) {
     if (typeof value[field] !== "string") return `missing ${field}`;
   }
   if (!(value["token"] as string).startsWith("k8s-aws-v1.")) return "not a k8s-aws-v1 token";
   if (!Number.isFinite(Date.parse(value["expiration"] as string))) return "bad expiration";
-  return value as unknown as CacheEntry;
+  return value as unknown as TokenEntry;
 }
-
-/** Collects what went wrong; the caller prints at most one of them. */
-export type Note = (message: string) => void;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Group- or world-writable, or someone else's: not to be trusted. */
 function unsafe(stats: { uid: number; mode: number }, uid: number): string | undefined {
   if (uid >= 0 && stats.uid !== uid) return `owned by uid ${stats.uid}`;
   if ((stats.mode & 0o022) !== 0) return `writable by group or others (mode ${(stats.mode & 0o777).toString(8)})`;
   return undefined;
+}
+
+const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+const LOCK_NAME = /^[0-9a-f]{64}\.lock$/;
+/** `.<key>.<pid>.<unique>.tmp`, as write() names them. */
+const TEMP_NAME = /^\.[0-9a-f]{64}\.(\d+)\.[0-9a-z]+\.tmp$/;
+
+/** Pure: a temp file whose writer is gone (it lives for the milliseconds of one write). */
+export function isOrphanTemp(name: string, mtimeMs: number, now: Date, alive: IsAlive): boolean {
+  const pid = TEMP_NAME.exec(name)?.[1];
+  return pid === undefined || !alive(Number(pid)) || Math.abs(now.getTime() - mtimeMs) > LOCK_MAX_AGE_MS;
 }
 
 export class TokenCache {
@@ -240,26 +273,12 @@ export class TokenCache {
 
   /** An entry, or why the file cannot be used; neither when there is no file. */
   private load(path: string): { entry?: CacheEntry; problem?: string } {
-    let fd: number;
-    try {
-      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return {};
-      return { problem: code === "ELOOP" ? `cache entry ${path} is a symlink; ignoring it` : `could not read cache entry ${path}: ${(error as Error).message}` };
-    }
-    try {
-      const stats = fstatSync(fd);
-      const problem = stats.isFile() ? unsafe(stats, this.uid) : "not a regular file";
-      if (problem) return { problem: `cache entry ${path} is ${problem}; ignoring it` };
-      if (stats.size > MAX_ENTRY_BYTES) return { problem: `cache entry ${path} is too large; ignoring it` };
-      const parsed = parseEntry(readFileSync(fd, "utf8"));
-      return typeof parsed === "string" ? { problem: `cache entry ${path} is unusable (${parsed}); ignoring it` } : { entry: parsed };
-    } catch (error) {
-      return { problem: `could not read cache entry ${path}: ${(error as Error).message}` };
-    } finally {
-      closeSync(fd);
-    }
+    const found = peekFile(path, MAX_ENTRY_BYTES);
+    if (found.kind === "absent") return {};
+    const problem = found.kind === "file" ? unsafe(found.stats, this.uid) : found.what;
+    if (problem || found.kind !== "file") return { problem: `cache entry ${path} is ${problem}; ignoring it` };
+    const parsed = parseEntry(found.text);
+    return typeof parsed === "string" ? { problem: `cache entry ${path} is unusable (${parsed}); ignoring it` } : { entry: parsed };
   }
 
   /** Atomic write: temp file (O_EXCL, 0600) in the same directory, fsync, rename over the entry. */
@@ -277,7 +296,7 @@ export class TokenCache {
       fsyncSync(fd);
       closeSync(fd);
       fd = undefined;
-      // rename replaces whatever is at `path`, a planted symlink included, without following it.
+      // rename replaces whatever is at `path`, a planted symlink or a FIFO included, without following it.
       renameSync(temp, path);
     } catch (error) {
       this.note(`could not write cache entry ${path}: ${(error as Error).message}`);
@@ -291,110 +310,67 @@ export class TokenCache {
   }
 
   /**
-   * Take the per-key lock, waiting for a live holder at most `waitMs`.
-   * Resolves to a release function, or undefined when we go ahead unlocked
-   * (no usable directory, or the holder outlived the wait). `stopWaiting` is
-   * asked between polls, so the caller can notice the holder's fresh entry.
+   * Take the per-key lock (cache-lock.ts). Resolves to a release function, or
+   * undefined when we go ahead unlocked (no usable directory, a holder that
+   * outlived the wait, a lock that cannot be taken or broken).
    */
-  async lock(key: string, now: () => Date, stopWaiting: () => boolean, waitMs = LOCK_WAIT_MS): Promise<(() => void) | undefined> {
+  async lock(key: string, now: () => Date, stopWaiting: () => boolean, waitMs?: number): Promise<(() => void) | undefined> {
     if (!this.usableDir(true)) return undefined;
-    const path = join(this.dir, `${key}.lock`);
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: now().toISOString() }));
-        closeSync(fd);
-        return () => {
-          try {
-            unlinkSync(path);
-          } catch {
-            /* cleared by someone else: nothing to do */
-          }
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-          this.note(`could not create the cache lock ${path}: ${(error as Error).message}`);
-          return undefined;
-        }
-      }
-      if (this.breakIfStale(path, now())) continue;
-      if (stopWaiting()) return undefined;
-      if (Date.now() >= deadline) {
-        this.note(`another eks-token still holds ${path} after ${waitMs / 1000} s; going ahead without it`);
-        return undefined;
-      }
-      await sleep(LOCK_POLL_MS);
-    }
+    return takeLock(join(this.dir, `${key}.lock`), now, stopWaiting, this.note, waitMs);
   }
 
-  /** A lock is stale when its holder on this host is dead, or it is older than any fetch can take. */
-  private breakIfStale(path: string, now: Date): boolean {
-    let holder: { pid?: unknown; host?: unknown; at?: unknown };
-    try {
-      holder = JSON.parse(readFileSync(path, "utf8"));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // released meanwhile: try again
-      holder = {}; // being written, or garbage: judge by age
-    }
-    let stale = false;
-    if (typeof holder.pid === "number" && holder.host === hostname()) {
-      try {
-        process.kill(holder.pid, 0);
-      } catch (error) {
-        stale = (error as NodeJS.ErrnoException).code === "ESRCH";
-      }
-    }
-    if (!stale) {
-      const at = typeof holder.at === "string" ? Date.parse(holder.at) : NaN;
-      const age = Number.isFinite(at) ? now.getTime() - at : now.getTime() - safeMtime(path);
-      stale = age > LOCK_MAX_AGE_MS;
-    }
-    if (!stale) return false;
-    try {
-      unlinkSync(path);
-    } catch {
-      /* someone else broke it first */
-    }
-    return true;
-  }
-
-  /** Every readable entry, for `cache list`; unusable files are reported, not hidden. */
+  /** Every entry, for `cache list`; unusable files are reported, not hidden. */
   list(): Array<{ key: string; entry?: CacheEntry; problem?: string }> {
-    if (!this.usableDir(false)) return [];
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return [];
-    }
-    return names
-      .filter((name) => /^[0-9a-f]{64}\.json$/.test(name))
+    return this.names()
+      .filter((name) => ENTRY_NAME.test(name))
       .sort()
       .map((name) => ({ key: name.slice(0, 64), ...this.load(join(this.dir, name)) }));
   }
 
-  /** Remove entries (and their locks); returns how many entries went. */
+  private names(): string[] {
+    if (!this.usableDir(false)) return [];
+    try {
+      return readdirSync(this.dir);
+    } catch (error) {
+      this.note(`could not list the cache directory ${this.dir}: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  /** Remove entries; returns how many went. A live holder's lock stays (it is about to write). */
   remove(keys: string[]): number {
     let removed = 0;
     for (const key of keys) {
-      for (const suffix of [".json", ".lock"]) {
-        try {
-          unlinkSync(join(this.dir, `${key}${suffix}`));
-          if (suffix === ".json") removed += 1;
-        } catch {
-          /* not there */
-        }
+      try {
+        unlinkSync(this.entryPath(key));
+        removed += 1;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.note(`could not remove ${this.entryPath(key)}: ${(error as Error).message}`);
       }
     }
     return removed;
   }
-}
 
-function safeMtime(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return Date.now();
+  /** Remove the locks and temp files no running eks-token holds (left by a crash, a kill, a full disk); returns how many went. */
+  sweep(now: Date, alive: IsAlive = isAlive): number {
+    let removed = 0;
+    for (const name of this.names()) {
+      const path = join(this.dir, name);
+      if (LOCK_NAME.test(name)) {
+        const broken = breakIfStale(path, now, alive);
+        if (typeof broken === "string") this.note(broken);
+        else if (broken) removed += 1;
+      } else if (TEMP_NAME.test(name)) {
+        try {
+          if (isOrphanTemp(name, lstatSync(path).mtimeMs, now, alive)) {
+            unlinkSync(path);
+            removed += 1;
+          }
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.note(`could not remove ${path}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return removed;
   }
 }

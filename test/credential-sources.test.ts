@@ -5,35 +5,29 @@
  * required providers working, and that each source's keys end up signing.
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
+import { serveLoopback, type LoopbackServer } from "./support/loopback-http.js";
 
 let box: Sandbox;
-let server: Server | undefined;
-const seen: string[] = [];
+let server: LoopbackServer | undefined;
+let seen: string[] = [];
 
 beforeEach(() => {
   box = sandbox();
-  seen.length = 0;
 });
 afterEach(async () => {
   box.cleanup();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
+  await server?.close();
+  server = undefined;
 });
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await serveLoopback(handler);
+  seen = server.seen;
+  return server.url;
 }
 
 const expiration = () => new Date(Date.now() + 3600_000).toISOString();

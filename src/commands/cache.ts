@@ -1,6 +1,7 @@
 /**
  * `eks-token cache list` and `eks-token cache clear [--cluster-name X]`.
  * The listing shows what each entry is for and when it expires, never a token.
+ * `clear` also removes the locks and temp files no running eks-token holds.
  */
 import { isFresh, TokenCache, type CacheEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
@@ -27,6 +28,7 @@ interface Row {
 }
 
 function state(entry: CacheEntry, now: Date, marginMs: number): string {
+  if (!("token" in entry)) return `not cached: ${entry.uncached}`;
   if (isFresh(entry, now, marginMs)) return "valid";
   return Date.parse(entry.expiration) > now.getTime() ? "refresh due" : "expired";
 }
@@ -41,7 +43,7 @@ function rows(cache: TokenCache, flags: CacheFlags, now: Date): Row[] {
       role: entry?.role ?? "-",
       profile: entry?.profile ?? "-",
       identity: entry?.arn ?? "-",
-      expires: entry ? formatTimestamp(new Date(entry.expiration)) : "-",
+      expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
       state: entry ? state(entry, now, flags.cacheMarginMs) : `unusable: ${problem ?? "unreadable"}`,
       file: `${key.slice(0, 12)}…`,
     }));
@@ -73,6 +75,11 @@ export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): nu
     .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
     .map(({ key }) => key);
   const removed = cache.remove(keys);
-  deps.stdout(`removed ${removed} cached token${removed === 1 ? "" : "s"}${flags.clusterId ? ` for ${flags.clusterId}` : ""} from ${dir}\n`);
+  const leftovers = cache.sweep(deps.now());
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  deps.stdout(
+    `removed ${plural(removed, "cached token", "cached tokens")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
+      `${leftovers > 0 ? ` and ${plural(leftovers, "leftover lock or temp file", "leftover lock or temp files")}` : ""} from ${dir}\n`,
+  );
   return 0;
 }

@@ -9,10 +9,10 @@
 import { join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { parse, parseDuration, usage } from "../args.js";
-import { DEFAULT_MARGIN_MS } from "../cache.js";
-import { awsConfigPaths, CACHE_FORMAT, cacheKey, fileStates, isFresh, TokenCache, type CacheEntry } from "../cache.js";
+import { awsConfigPaths, CACHE_FORMAT, cacheKey, DEFAULT_MARGIN_MS, staleness, TokenCache, type CacheEntry, type TokenEntry } from "../cache.js";
 import type { Deps } from "../deps.js";
 import { EksTokenError } from "../errors.js";
+import { fileStates } from "../file-state.js";
 import { formatExecCredential, parseExecInfo } from "../exec-credential.js";
 import type { Logger } from "../log.js";
 import { validateClusterId, validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../validate.js";
@@ -148,7 +148,12 @@ export interface Credential {
 }
 
 /** Make a fresh token: the miss path. Loads the AWS SDK. */
-export async function mint(request: TokenRequest, interactive: boolean, deps: Deps, logger: Logger): Promise<Credential & { entry: Omit<CacheEntry, "format" | "token" | "expiration" | "createdAt"> }> {
+export async function mint(
+  request: TokenRequest,
+  interactive: boolean,
+  deps: Deps,
+  logger: Logger,
+): Promise<Credential & { entry: Omit<TokenEntry, "format" | "token" | "expiration" | "createdAt">; uncached?: string }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);
@@ -169,7 +174,9 @@ export async function mint(request: TokenRequest, interactive: boolean, deps: De
       ...(minted.profile ? { profile: minted.profile } : {}),
       ...(request.roleArn ? { role: request.roleArn } : {}),
       ...(minted.arn ? { arn: minted.arn } : {}),
+      files: minted.files,
     },
+    ...(minted.uncached ? { uncached: minted.uncached } : {}),
   };
 }
 
@@ -181,9 +188,12 @@ export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "
 }
 
 /**
- * The cache in front of mint(): a fresh entry is served as it is; otherwise
- * the per-key lock is taken before minting, so concurrent cold calls mint once
- * and the others read what the first wrote.
+ * The cache in front of mint(): an entry is served only while every file its
+ * identity came from is as it was, and its token is neither expiring nor
+ * dated in the future; otherwise the per-key lock is taken before minting, so
+ * concurrent cold calls mint once and the others read what the first wrote.
+ * Inputs whose tokens cannot be cached (credential_process) mint every time,
+ * without the lock.
  */
 async function obtain(request: TokenRequest, interactive: () => boolean, flags: TokenFlags, deps: Deps, logger: Logger): Promise<Credential> {
   if (!flags.cache) return mint(request, interactive(), deps, logger);
@@ -191,31 +201,39 @@ async function obtain(request: TokenRequest, interactive: () => boolean, flags: 
   const { dir, explicit } = cacheDir(flags, deps);
   const cache = new TokenCache(dir, (note) => notes.push(note), deps.uid);
   try {
-    const key = cacheKey(request, deps.env, fileStates(awsConfigPaths(deps.env, deps.home)));
-    const fresh = (): CacheEntry | undefined => {
+    const configPaths = awsConfigPaths(deps.env, deps.home);
+    const key = cacheKey(request, deps.env, configPaths);
+    /** A usable entry, or undefined (saying why with --verbose when `say`). */
+    const usable = (say: boolean): CacheEntry | undefined => {
       const entry = cache.read(key);
-      return entry && isFresh(entry, deps.now(), flags.cacheMarginMs) ? entry : undefined;
+      if (!entry) return undefined;
+      const why = staleness(entry, deps.now(), flags.cacheMarginMs, fileStates(Object.keys(entry.files)));
+      if (why && say) logger.debug(`cache miss: ${why}`);
+      return why ? undefined : entry;
     };
-    const served = (entry: CacheEntry, how: string): Credential => {
+    const uncached = (source: string) => logger.debug(`not cached: tokens made from ${source} are never reused, as its answer can change at any time`);
+    const served = (entry: CacheEntry, how: string): Promise<Credential> | Credential => {
+      if (!("token" in entry)) {
+        uncached(entry.uncached);
+        return mint(request, interactive(), deps, logger);
+      }
       logger.debug(`${how}: token for ${entry.cluster} valid until ${entry.expiration}`);
       return { token: entry.token, expiration: new Date(entry.expiration) };
     };
-    const hit = fresh();
-    if (hit) return served(hit, "cache hit");
+    const hit = usable(true);
+    if (hit) return await served(hit, "cache hit");
     let written: CacheEntry | undefined;
-    const release = await cache.lock(key, deps.now, () => (written = fresh()) !== undefined);
+    const release = await cache.lock(key, deps.now, () => (written = usable(false)) !== undefined);
     try {
       // Another process may have written the entry while we waited, or just before we took the lock.
-      const ready = written ?? (release ? fresh() : undefined);
-      if (ready) return served(ready, "cache hit after waiting");
+      const ready = written ?? (release ? usable(false) : undefined);
+      if (ready) return await served(ready, "cache hit after waiting");
+      // Before the SDK reads them: an edit after this moment shows on the next call.
+      const configFiles = fileStates(configPaths);
       const minted = await mint(request, interactive(), deps, logger);
-      cache.write(key, {
-        format: CACHE_FORMAT,
-        token: minted.token,
-        expiration: minted.expiration.toISOString(),
-        createdAt: deps.now().toISOString(),
-        ...minted.entry,
-      });
+      const common = { format: CACHE_FORMAT, createdAt: deps.now().toISOString(), ...minted.entry, files: { ...configFiles, ...minted.entry.files } };
+      if (minted.uncached) uncached(minted.uncached);
+      cache.write(key, minted.uncached ? { ...common, uncached: minted.uncached } : { ...common, token: minted.token, expiration: minted.expiration.toISOString() });
       return minted;
     } finally {
       release?.();

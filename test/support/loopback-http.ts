@@ -1,0 +1,31 @@
+/**
+ * A plain HTTP stand-in on loopback for credential endpoints (container
+ * credentials, instance metadata, the SSO portal): the handler answers, every
+ * request line is recorded.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+export interface LoopbackServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** "METHOD /path?query" of every request, in order. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+export async function serveLoopback(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackServer> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

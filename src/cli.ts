@@ -126,7 +126,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     return await runToken(parsed.flags, deps, logger);
   } catch (error) {
     if (error instanceof EksTokenError) {
-      deps.stderr(`eks-token: ${redact(error.line())}\n`);
+      deps.stderr(`eks-token: ${redact(error.summary())}\n`);
       if (logger.verbose && error.cause instanceof Error && error.cause.stack) logger.debug(error.cause.stack);
       return error.exitStatus;
     }

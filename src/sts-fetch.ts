@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { isIP } from "node:net";
 import type { StsFetch } from "./verify.js";
 
 export function httpStsFetch(options: { connectTo?: string; timeoutMs?: number } = {}): StsFetch {
@@ -18,7 +19,8 @@ export function httpStsFetch(options: { connectTo?: string; timeoutMs?: number }
         {
           host,
           port: port || undefined,
-          servername: target.hostname,
+          // SNI carries host names only (RFC 6066): Bun refuses an IP address there, Node warns.
+          ...(isIP(target.hostname) ? {} : { servername: target.hostname }),
           method: "GET",
           path: `${target.pathname}${target.search}`,
           headers: { ...headers, host: target.host },

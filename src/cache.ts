@@ -18,8 +18,6 @@
  *
  * Tokens are cached, never AWS secrets.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import {
   closeSync,
   constants,
@@ -38,6 +36,7 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Env } from "./aws-config.js";
+import { sha256Hex } from "./sha256.js";
 import type { TokenRequest } from "./token-request.js";
 
 export const CACHE_FORMAT = 1;
@@ -101,9 +100,7 @@ export function cacheKey(input: KeyInput, env: Env, files: FileState[]): string 
     env: KEY_ENV.map((name) => env[name] ?? null),
     files,
   });
-  // @noble/hashes, not node:crypto: loading node:crypto costs ~9 ms of start-up on Node 20
-  // (it pulls in ciphers and streams), more than everything else a cache hit does.
-  return bytesToHex(sha256(utf8ToBytes(material)));
+  return sha256Hex(material);
 }
 
 /** The AWS config and credentials files, where the SDK looks for them. */

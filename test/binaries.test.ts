@@ -10,11 +10,11 @@
  * it stops before our code starts; its headers are checked instead.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BINARY, EXAMPLE_KEYS, ROOT, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
+import { BINARY, CLI, EXAMPLE_KEYS, ROOT, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
 import { ELF_MACHINE, executableFormat, MACHO_CPU, PE_MACHINE } from "./support/executable-format.js";
 
 const built = (name: string) => {
@@ -137,5 +137,33 @@ describe("the working directory cannot change what the executable does", () => {
     expect(r.status).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^eks-token: could not find AWS credentials/);
+  });
+});
+
+describe("the npm package and the executable", () => {
+  it("share cache entries: the same key and digest on Node and on Bun, so switching install method keeps the cache", () => {
+    const box = sandbox();
+    try {
+      const env = { ...box.env, ...EXAMPLE_KEYS, AWS_REGION: "eu-west-1" };
+      // Present config files: their size, mtime and inode are part of the key, as each runtime's fs reports them.
+      mkdirSync(join(box.home, ".aws"));
+      writeFileSync(box.env["AWS_CONFIG_FILE"]!, "[default]\nregion = eu-west-1\n");
+      writeFileSync(box.env["AWS_SHARED_CREDENTIALS_FILE"]!, "[default]\n");
+      const run = (command: string[], cluster: string) =>
+        spawnSync(command[0]!, [...command.slice(1), "-i", cluster, "--output", "token", "--verbose"], { env, encoding: "utf8", timeout: 20_000 });
+      const byBundle = run([process.execPath, CLI], "made-on-node");
+      expect(byBundle.stderr).not.toMatch(/cache hit/);
+      const onBinary = run([BINARY], "made-on-node");
+      expect(onBinary.stderr).toMatch(/cache hit/);
+      expect(onBinary.stdout).toBe(byBundle.stdout);
+
+      const byBinary = run([BINARY], "made-on-bun");
+      expect(byBinary.stderr).not.toMatch(/cache hit/);
+      const onBundle = run([process.execPath, CLI], "made-on-bun");
+      expect(onBundle.stderr).toMatch(/cache hit/);
+      expect(onBundle.stdout).toBe(byBinary.stdout);
+    } finally {
+      box.cleanup();
+    }
   });
 });

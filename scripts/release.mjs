@@ -33,9 +33,14 @@ const files = readdirSync(out).sort();
 const sums = Object.fromEntries(files.map((name) => [name, sha256(name)]));
 writeFileSync(join(out, "SHA256SUMS"), files.map((name) => `${sums[name]}  ${name}\n`).join(""));
 
-/** One platform's download in the formula. */
-const download = (target, indent) =>
-  [`url "${baseUrl.replace(/\/$/, "")}/${binaryName(target)}"`, `sha256 "${sums[binaryName(target)]}"`].map((l) => `${indent}${l}\n`).join("");
+/** One OS's downloads in the formula: its ARM and Intel executables, each with its checksum. */
+const platforms = (os, prefix) => {
+  const download = (cpu, arch) => {
+    const name = binaryName(`${prefix}-${arch}`);
+    return `    on_${cpu} do\n      url "${baseUrl.replace(/\/$/, "")}/${name}"\n      sha256 "${sums[name]}"\n    end\n`;
+  };
+  return `  on_${os} do\n${download("arm", "arm64")}${download("intel", "x64")}  end\n`;
+};
 
 // Homebrew installs the downloaded file as it is: no archive, one executable per platform.
 writeFileSync(
@@ -45,20 +50,8 @@ writeFileSync(
   version "${pkg.version}"
   license "${pkg.license}"
 
-  on_macos do
-    on_arm do
-${download("darwin-arm64", "      ")}    end
-    on_intel do
-${download("darwin-x64", "      ")}    end
-  end
-
-  on_linux do
-    on_arm do
-${download("linux-arm64", "      ")}    end
-    on_intel do
-${download("linux-x64", "      ")}    end
-  end
-
+${platforms("macos", "darwin")}
+${platforms("linux", "linux")}
   def install
     bin.install Dir["eks-token-*"].first => "eks-token"
   end

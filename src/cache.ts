@@ -26,13 +26,12 @@
  *
  * Tokens are cached, never AWS secrets.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "./aws-config.js";
 import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./cache-lock.js";
 import { peekFile } from "./peek-file.js";
+import { sha256Hex } from "./sha256.js";
 import type { TokenRequest } from "./token-request.js";
 
 export type { Note } from "./cache-lock.js";
@@ -102,9 +101,7 @@ export function cacheKey(input: KeyInput, env: Env, configPaths: readonly string
     env: KEY_ENV.map((name) => env[name] ?? null),
     configPaths,
   });
-  // @noble/hashes, not node:crypto: loading node:crypto costs ~9 ms of start-up on Node 20
-  // (it pulls in ciphers and streams), more than everything else a cache hit does.
-  return bytesToHex(sha256(utf8ToBytes(material)));
+  return sha256Hex(material);
 }
 
 /** The AWS config and credentials files, where the SDK looks for them. */

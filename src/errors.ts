@@ -72,8 +72,12 @@ export class EksTokenError extends Error {
     return EXIT_STATUS[this.code];
   }
 
-  /** The one line the user sees. */
-  line(): string {
+  /**
+   * The one line the user sees. Not named `line`: JavaScriptCore (Bun) gives
+   * every Error object its own `line` and `column` properties, which would
+   * shadow a method of that name.
+   */
+  summary(): string {
     return this.hint ? `${this.message} — ${this.hint}` : this.message;
   }
 }

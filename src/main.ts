@@ -10,9 +10,9 @@ import { EksTokenError } from "./errors.js";
 import { mebibytes, MAX_STDIN_BYTES } from "./limits.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
-/** Defined true when built into the single executable (scripts/build-binary.mjs). */
-declare const EKS_TOKEN_SEA: boolean | undefined;
-const inBinary = typeof EKS_TOKEN_SEA === "boolean" && EKS_TOKEN_SEA;
+/** Defined true when compiled into the single executable (scripts/build-binary.mjs). */
+declare const EKS_TOKEN_BINARY: boolean | undefined;
+const inBinary = typeof EKS_TOKEN_BINARY === "boolean" && EKS_TOKEN_BINARY;
 
 /**
  * Synchronous writes: measured ~2 ms faster at start-up than process.stdout,

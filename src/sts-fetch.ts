@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { isIP } from "node:net";
 import { AnswerGuard } from "./answer-guard.js";
 import { atEndpoint } from "./endpoint-failure.js";
 import { MAX_ANSWER_BYTES, REPLAY_MS } from "./limits.js";
@@ -25,7 +26,8 @@ export function httpStsFetch(options: { connectTo?: string } = {}): StsFetch {
         {
           host,
           port: port || undefined,
-          servername: target.hostname,
+          // SNI carries host names only (RFC 6066): Bun refuses an IP address there, Node warns.
+          ...(isIP(target.hostname) ? {} : { servername: target.hostname }),
           method: "GET",
           path: `${target.pathname}${target.search}`,
           headers: { ...headers, host: target.host },

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ROOT, runCli, sandbox, type Sandbox } from "./support/cli.js";
+import { ARTIFACT, ROOT, runCli, sandbox, type Sandbox } from "./support/cli.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "aws-auth");
 const fixture = (name: string) => join(FIXTURES, name);
@@ -18,7 +18,7 @@ beforeAll(() => {
 afterAll(() => box?.cleanup());
 
 /** The CLI with standard input redirected from a file (runCli itself gives the child no stdin). */
-const withStdin = (file: string) => ["/bin/sh", "-c", `exec "$0" "$@" < '${file}'`, process.execPath, CLI];
+const withStdin = (file: string) => ["/bin/sh", "-c", `exec "$0" "$@" < '${file}'`, ...ARTIFACT.command];
 
 const lines = (text: string) => text.split("\n").filter((l) => l !== "");
 

@@ -255,6 +255,8 @@ describe("whoami", () => {
   it("prints the identity and the canonical ARN to write in aws-auth", async () => {
     const r = await runCli(["whoami", "--role-arn", ROLE, "--session-name", "alice"], stsEnv);
     expect(r.status).toBe(0);
+    // Only our own lines: no raw runtime warning (Node's DEP0123 for an IP address as TLS server name).
+    expect(r.stderr.split("\n").filter((line) => line && !line.startsWith("eks-token: "))).toEqual([]);
     expect(r.stdout).toMatch(/^ARN\s+arn:aws:sts::111122223333:assumed-role\/deploy\/alice$/m);
     expect(r.stdout).toMatch(/^canonical ARN\s+arn:aws:iam::111122223333:role\/deploy\s/m);
     expect(r.stdout).toMatch(/^session name\s+alice$/m);

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CLI, EXAMPLE_KEYS, runCli, sandbox, type Sandbox } from "./support/cli.js";
+import { ARTIFACT, EXAMPLE_KEYS, runCli, sandbox, type Sandbox } from "./support/cli.js";
 import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 import { startEksEmulator, type EksEmulator } from "./support/eks-emulator.js";
 
@@ -130,7 +130,7 @@ describe("eks-token kubeconfig", () => {
         user: {
           exec: {
             apiVersion: "client.authentication.k8s.io/v1",
-            command: CLI,
+            command: ARTIFACT.self,
             args: ["token", "--cluster-name", CLUSTER, "--region", "us-east-1"],
             env: null,
             interactiveMode: "IfAvailable",
@@ -188,7 +188,7 @@ describe("eks-token kubeconfig", () => {
         user: {
           exec: {
             apiVersion: "client.authentication.k8s.io/v1",
-            command: CLI,
+            command: ARTIFACT.self,
             args: ["token"],
             env: null,
             interactiveMode: "IfAvailable",
@@ -225,7 +225,7 @@ describe("eks-token kubeconfig", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^apiVersion: v1\nclusters:\n- name: arn:aws:eks:us-east-1:111122223333:cluster\/kc-cluster\n/);
     expect(r.stdout).toContain('current-context: ""\n');
-    expect(r.stdout).toContain(`      command: ${CLI}\n`);
+    expect(r.stdout).toContain(`      command: ${ARTIFACT.self}\n`);
     expect(existsSync(file)).toBe(false);
   });
 
@@ -382,7 +382,7 @@ describe("eks-token convert-kubeconfig", () => {
         "-      command: aws",
         "+      - --region",
         "+      - us-east-1",
-        `+      command: ${CLI}`,
+        `+      command: ${ARTIFACT.self}`,
         "+      interactiveMode: IfAvailable",
         " - name: odd",
         "   user:",
@@ -423,7 +423,7 @@ describe("eks-token convert-kubeconfig", () => {
     const view = await configView(file);
     expect(view.users.find((u) => u.name === ARN)?.user.exec).toMatchObject({
       apiVersion: "client.authentication.k8s.io/v1",
-      command: CLI,
+      command: ARTIFACT.self,
       args: ["token", "--cluster-name", CLUSTER, "--region", "us-east-1"],
       interactiveMode: "IfAvailable",
     });

@@ -84,7 +84,7 @@ describe("reading a kubeconfig", () => {
     expect(error.code).toBe("bad-file");
     expect(error.exitStatus).toBe(2);
     expect(error.message).toBe("could not read kubeconfig /home/me/.kube/config: line 10: All mapping items must start at the same column");
-    expect(error.line()).not.toContain("\n");
+    expect(error.summary()).not.toContain("\n");
   });
 
   it("refuses a file whose top level or lists have the wrong shape", () => {

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
+import { ARTIFACT, runCli, sandbox, tokenUrl, type Sandbox } from "./support/cli.js";
 import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./support/cluster.js";
 
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/pod-role`;
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** Run the CLI on a pseudo-terminal, typing `input` into it; returns everything the terminal showed. */
 function onTerminal(args: string[], input: string): Promise<{ status: number | null; screen: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const command = [...ARTIFACT.command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
     let screen = "";

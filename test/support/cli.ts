@@ -13,21 +13,31 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "eks-token.cjs");
-/** The single executable (scripts/build-binary; npm test's pretest builds it). */
-export const BINARY = join(ROOT, "dist", "eks-token");
+/** The single executable for this machine (scripts/build-binary; npm test's pretest builds it). */
+export const BINARY = join(ROOT, "dist", process.platform === "win32" ? "eks-token.exe" : "eks-token");
 
 export interface Artifact {
   name: "bundle" | "binary";
   /** argv prefix that runs it */
   command: string[];
+  /** The command it writes into kubeconfig exec entries (its own path). */
+  self: string;
 }
 
-/** What the end-to-end tests run: the bundled JavaScript on this Node, and the single binary. */
-export const ARTIFACTS: Artifact[] = [{ name: "bundle", command: [process.execPath, CLI] }];
-if (existsSync(BINARY)) ARTIFACTS.push({ name: "binary", command: [BINARY] });
-else if (process.env["VITEST"] && process.platform === "linux" && process.arch === "x64") {
-  // Under the test runner only: the demo imports this file before any binary is built.
-  throw new Error("dist/eks-token is missing: run the tests with npm test, whose pretest builds it");
+const BUNDLE: Artifact = { name: "bundle", command: [process.execPath, CLI], self: CLI };
+const EXECUTABLE: Artifact = { name: "binary", command: [BINARY], self: BINARY };
+
+/**
+ * The artifact this test run drives. vitest.config.ts runs every test file
+ * that starts the CLI as a process twice, as two projects: once against the
+ * bundle on this Node, once against the Bun executable
+ * (EKS_TOKEN_TEST_ARTIFACT=binary). Behaviour must not depend on the runtime.
+ */
+export const ARTIFACT: Artifact = process.env["EKS_TOKEN_TEST_ARTIFACT"] === "binary" ? EXECUTABLE : BUNDLE;
+/** The same, as a list for describe.each: one artifact per run. */
+export const ARTIFACTS: Artifact[] = [ARTIFACT];
+if (ARTIFACT === EXECUTABLE && !existsSync(BINARY)) {
+  throw new Error(`${BINARY} is missing: run the tests with npm test, whose pretest builds it`);
 }
 
 export const EXAMPLE_KEYS = {
@@ -74,7 +84,7 @@ export interface RunOptions {
 
 export function runCli(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
   const started = Date.now();
-  const command = options.command ?? [process.execPath, CLI];
+  const command = options.command ?? ARTIFACT.command;
   return new Promise((resolve, reject) => {
     const input = options.stdin;
     const child = spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });

@@ -6,7 +6,6 @@
  * comments, key order, quoting and every entry we do not touch survive. We
  * only ever add or rewrite the entries we own.
  */
-import { createTwoFilesPatch } from "diff";
 import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
 import { EksTokenError } from "./errors.js";
 
@@ -450,17 +449,4 @@ function applyTranslation(doc: Document, exec: YAMLMap, command: string, t: { ar
   if (!exec.has("interactiveMode")) exec.set("interactiveMode", "IfAvailable");
   // It would tell the user to install aws-iam-authenticator or the AWS CLI.
   exec.delete("installHint");
-}
-
-// ---------------------------------------------------------------------------
-// Unified diff
-// ---------------------------------------------------------------------------
-
-/**
- * A unified diff (3 lines of context) that `patch -p0` or `git apply` accepts;
- * "" when the texts are equal. jsdiff does the diffing; its "Index"/"====" banner is dropped.
- */
-export function unifiedDiff(before: string, after: string, fromLabel: string, toLabel: string, context = 3): string {
-  if (before === after) return "";
-  return createTwoFilesPatch(fromLabel, toLabel, before, after, undefined, undefined, { context }).replace(/^={3,}\n/, "");
 }

@@ -454,6 +454,25 @@ describe("eks-token convert-kubeconfig", () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it("--dry-run on 2,000 users prints its diff in seconds (jsdiff alone took minutes), and patch(1) applies it", async () => {
+    const users = Array.from({ length: 2000 }, (_, i) => {
+      const arn = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/c${i}`;
+      return [`- name: ${arn}`, "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1beta1", "      args:", "      - --region", "      - us-east-1", "      - eks", "      - get-token", "      - --cluster-name", `      - c${i}`, "      - --output", "      - json", "      command: aws"].join("\n");
+    });
+    const original = `apiVersion: v1\nkind: Config\nusers:\n${users.join("\n")}\n`;
+    const file = join(box.home, "config");
+    writeFileSync(file, original);
+    const r = await runCli(["convert-kubeconfig", "--kubeconfig", file, "--dry-run"], cliEnv(), { timeoutMs: 20_000 });
+    expect(r.stderr).toBe("eks-token: converted 2000 users, left 0 as they were; nothing written (--dry-run)\n");
+    expect(r.status).toBe(0);
+    const patched = join(box.home, "patched");
+    writeFileSync(patched, original);
+    writeFileSync(`${patched}.diff`, r.stdout);
+    await execFileAsync("patch", ["--quiet", patched, `${patched}.diff`]);
+    expect((await runCli(["convert-kubeconfig", "--kubeconfig", file], cliEnv(), { timeoutMs: 20_000 })).status).toBe(0);
+    expect(readFileSync(patched, "utf8")).toBe(readFileSync(file, "utf8"));
+  });
+
   it("a malformed kubeconfig is left byte-identical", async () => {
     const file = join(box.home, "config");
     writeFileSync(file, fixture("malformed.yaml"));

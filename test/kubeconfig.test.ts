@@ -20,9 +20,9 @@ import {
   parseKubeconfig,
   printKubeconfig,
   translateExec,
-  unifiedDiff,
   type EntrySpec,
 } from "../src/kubeconfig.js";
+import { unifiedDiff } from "../src/unified-diff.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/kubeconfig/${name}`, import.meta.url), "utf8");
 

@@ -19,11 +19,11 @@ import {
   parseKubeconfig,
   printKubeconfig,
   SHARED_USER,
-  unifiedDiff,
   type ConvertResult,
   type EntrySpec,
 } from "../kubeconfig.js";
 import { redact, type Logger } from "../log.js";
+import { unifiedDiff } from "../unified-diff.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../validate.js";
 
 export const KUBECONFIG_USAGE = `Usage:

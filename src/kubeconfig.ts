@@ -6,7 +6,8 @@
  * comments, key order, quoting and every entry we do not touch survive. We
  * only ever add or rewrite the entries we own.
  */
-import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from "yaml";
+import { parseBoundedYaml, resolveAlias } from "./bounded-yaml.js";
 import { EksTokenError } from "./errors.js";
 
 export const EXEC_API_V1 = "client.authentication.k8s.io/v1";
@@ -39,28 +40,77 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
 
+/** How a node reads in an error: "a string", "a list". */
+function kindOf(node: unknown): string {
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isAlias(node)) return `an alias (*${node.source})`;
+  if (isScalar(node)) {
+    if (node.value === null) return "empty";
+    if (typeof node.value === "string") return "a string";
+    if (typeof node.value === "number" || typeof node.value === "bigint") return "a number";
+    if (typeof node.value === "boolean") return "a boolean";
+  }
+  return "a value of another type";
+}
+
+const isNull = (node: unknown) => node === undefined || node === null || (isScalar(node) && node.value === null);
+
+/**
+ * The shapes aws eks update-kubeconfig's KubeconfigValidator insists on
+ * (awscli/customizations/eks/kubeconfig.py), which are also what kubectl can
+ * decode: these keys, when present and not null, have these types, and every
+ * entry of the three lists is a mapping. Anything else is a corrupt file,
+ * refused before anything is merged or written.
+ */
+const TOP_LEVEL: Record<string, "string" | "mapping" | "list"> = {
+  apiVersion: "string",
+  kind: "string",
+  "current-context": "string",
+  preferences: "mapping",
+  clusters: "list",
+  contexts: "list",
+  users: "list",
+};
+
+const ENTRY_KEYS: Record<(typeof LISTS)[number], string> = { clusters: "name and cluster", contexts: "name and context", users: "name and user" };
+
 /**
  * Parse kubeconfig text. Empty text is an empty kubeconfig (a file that does
- * not exist yet). Anything malformed throws "could not read kubeconfig FILE:
- * line N: …", so the caller never writes over a file it could not read.
+ * not exist yet). Anything malformed, corrupt or beyond the YAML limits
+ * (src/bounded-yaml.ts) throws "could not read kubeconfig FILE: line N: …",
+ * so the caller never writes over a file it could not read.
  */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (offset: number) => lineCounter.linePos(offset).line;
+  const doc = parseBoundedYaml(text, { lineCounter });
+  const lineOf = (offset: number) => Math.max(1, lineCounter.linePos(offset).line);
+  const at = (node: unknown) => lineOf((node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0);
   const error = doc.errors[0];
   if (error) throw badFile(file, `line ${lineOf(error.pos[0])}: ${firstLine(error.message)}`);
 
   const root = doc.contents;
-  if (root !== null && !(isScalar(root) && root.value === null) && !isMap(root)) {
-    throw badFile(file, `line ${lineOf(root.range?.[0] ?? 0)}: expected a mapping (apiVersion, clusters, contexts, users) at the top`);
+  if (!isNull(root) && !isMap(root)) {
+    throw badFile(file, `line ${at(root)}: expected a mapping (apiVersion, clusters, contexts, users) at the top`);
   }
   if (isMap(root)) {
-    for (const key of LISTS) {
-      const node = root.get(key, true);
-      if (node !== undefined && !isSeq(node) && !(isScalar(node) && node.value === null)) {
-        throw badFile(file, `line ${lineOf(node.range?.[0] ?? 0)}: ${key} is not a list`);
+    for (const [key, type] of Object.entries(TOP_LEVEL)) {
+      const node: unknown = root.get(key, true);
+      if (isNull(node)) continue;
+      if (isAlias(node) && type !== "string") {
+        // Editing through an alias would change the anchored node too; kubectl never writes one.
+        throw badFile(file, `line ${at(node)}: ${key} is ${kindOf(node)}: write it out in place for eks-token to edit it`);
       }
+      const ok = type === "string" ? isScalar(node) && typeof node.value === "string" : type === "mapping" ? isMap(node) : isSeq(node);
+      if (!ok) throw badFile(file, `line ${at(node)}: ${key} is ${kindOf(node)}, not ${type === "list" ? "a list" : `a ${type}`}`);
+      if (type !== "list") continue;
+      (node as YAMLSeq).items.forEach((item, index) => {
+        const entry = isAlias(item) ? resolveAlias(doc, item) : item;
+        if (!isMap(entry)) {
+          const list = key as (typeof LISTS)[number];
+          throw badFile(file, `line ${at(item)}: ${key}[${index}] is ${kindOf(entry)}, not a mapping of ${ENTRY_KEYS[list]}`);
+        }
+      });
     }
   }
   return {
@@ -72,7 +122,8 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
 }
 
 export function printKubeconfig(config: Kubeconfig): string {
-  if (config.json) return `${JSON.stringify(config.doc.toJS(), null, 2)}\n`;
+  // Aliases were bounded when parsing (go-yaml's rule); yaml's own count of 100 would refuse files kubectl reads.
+  if (config.json) return `${JSON.stringify(config.doc.toJS({ maxAliasCount: -1 }), null, 2)}\n`;
   // lineWidth 0: never fold a long string (CA data, ARNs) across lines.
   // No flow padding: `[a, b]` as people write it, not yaml's `[ a, b ]`.
   return config.doc.toString({ indentSeq: config.indentSeq, lineWidth: 0, flowCollectionPadding: false });
@@ -421,7 +472,8 @@ export function convertKubeconfig(config: Kubeconfig, command: string): ConvertR
     const user = item.get("user", true);
     const exec = isMap(user) ? user.get("exec", true) : undefined;
     if (!isMap(exec)) continue;
-    const translation = translateExec(exec.toJSON() as ExecSection);
+    // toJS resolves aliases (toJSON without a document would not); parsing bounded them.
+    const translation = translateExec(exec.toJS(doc, { maxAliasCount: -1 }) as ExecSection);
     if (translation.kind === "other") continue;
     if (translation.kind === "untranslatable") {
       result.left.push({ user: name, reason: translation.reason });

@@ -129,11 +129,26 @@ export function printKubeconfig(config: Kubeconfig): string {
   return config.doc.toString({ indentSeq: config.indentSeq, lineWidth: 0, flowCollectionPadding: false });
 }
 
-/** The kubeconfig file to edit: --kubeconfig, else the first of KUBECONFIG, else ~/.kube/config (as kubectl writes). */
+/**
+ * The kubeconfig files to consider, in order: --kubeconfig alone, else every
+ * non-blank entry of KUBECONFIG, else ~/.kube/config (as aws eks
+ * update-kubeconfig's KubeconfigSelector and kubectl read them).
+ */
+export function kubeconfigFiles(flag: string | undefined, kubeconfigEnv: string | undefined, home: string, delimiter = ":"): string[] {
+  if (flag) return [flag];
+  const listed = (kubeconfigEnv ?? "").split(delimiter).filter((p) => p.trim() !== "");
+  return listed.length > 0 ? listed : [`${home.replace(/\/+$/, "")}/.kube/config`];
+}
+
+/** The file convert-kubeconfig edits: the first of kubeconfigFiles. */
 export function kubeconfigFile(flag: string | undefined, kubeconfigEnv: string | undefined, home: string, delimiter = ":"): string {
-  if (flag) return flag;
-  const first = (kubeconfigEnv ?? "").split(delimiter).find((p) => p.trim() !== "");
-  return first ?? `${home.replace(/\/+$/, "")}/.kube/config`;
+  return kubeconfigFiles(flag, kubeconfigEnv, home, delimiter)[0]!;
+}
+
+/** Whether the kubeconfig has a cluster entry of this name (aws eks update-kubeconfig's has_cluster). */
+export function hasCluster(config: Kubeconfig, name: string): boolean {
+  const clusters = isMap(config.doc.contents) ? config.doc.contents.get("clusters", true) : undefined;
+  return isSeq(clusters) && findEntry(clusters, name) !== undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -151,6 +166,8 @@ export interface EntrySpec {
   server: string;
   /** Base64 of the CA bundle PEM. */
   caData: string;
+  /** The cluster's proxy-url (aws eks update-kubeconfig --proxy-url); an existing one is kept when not given. */
+  proxyUrl?: string;
   /** Entry names: the cluster ARN like aws eks update-kubeconfig, or what the user chose. */
   clusterName: string;
   userName: string;
@@ -191,7 +208,7 @@ export function buildEntries(spec: EntrySpec): Entries {
   return {
     cluster: {
       name: spec.clusterName,
-      fields: { server: spec.server, "certificate-authority-data": spec.caData },
+      fields: { server: spec.server, "certificate-authority-data": spec.caData, ...(spec.proxyUrl ? { "proxy-url": spec.proxyUrl } : {}) },
       ...(extension ? { extension } : {}),
     },
     user: { name: spec.userName, user: { exec } },

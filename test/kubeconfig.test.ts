@@ -15,7 +15,9 @@ import {
   buildEntries,
   convertKubeconfig,
   EXEC_EXTENSION,
+  hasCluster,
   kubeconfigFile,
+  kubeconfigFiles,
   mergeEntries,
   parseKubeconfig,
   printKubeconfig,
@@ -139,6 +141,14 @@ describe("reading a kubeconfig", () => {
     expect(Object.keys(out).slice(0, keys.length)).toEqual(keys);
   });
 
+  it("finds a cluster entry by name, passing over entries without one (test_kubeconfig.py test_has_cluster*)", () => {
+    const config = parseKubeconfig("clusters:\n- {cluster: null, name: clustername}\n- {cluster: null, name: null}\n- {cluster: null}\n", "f");
+    expect(hasCluster(config, "clustername")).toBe(true);
+    expect(hasCluster(config, "othercluster")).toBe(false);
+    expect(hasCluster(parseKubeconfig("clusters: null\n", "f"), "clustername")).toBe(false);
+    expect(hasCluster(parseKubeconfig("", "f"), "clustername")).toBe(false);
+  });
+
   it("reads aliased entries and shared anchors (kubectl does), but will not edit a list that is an alias", () => {
     const shared = "users:\n- name: a\n  user: &u {exec: {command: aws, args: [eks, get-token, --cluster-name, a]}}\n- name: b\n  user: *u\n";
     expect(read(merged(shared, spec())).users.map((u) => u.name)).toEqual(["a", "b", ARN]);
@@ -155,6 +165,12 @@ describe("reading a kubeconfig", () => {
     expect(kubeconfigFile(undefined, undefined, "/home/me/")).toBe("/home/me/.kube/config");
   });
 
+  it("lists every non-blank KUBECONFIG entry in order (test_update_kubeconfig.py test_parse_env_variable, test_environmemt_all_empty)", () => {
+    expect(kubeconfigFiles(undefined, "::/a/bad:/a/bad2::/a/existing:", "/home/me")).toEqual(["/a/bad", "/a/bad2", "/a/existing"]);
+    expect(kubeconfigFiles(undefined, ":: :\t:", "/home/me")).toEqual(["/home/me/.kube/config"]);
+    // --kubeconfig overrides the environment (test_arg_override).
+    expect(kubeconfigFiles("/x/k", "/a:/b", "/home/me")).toEqual(["/x/k"]);
+  });
 });
 
 describe("merging entries", () => {

@@ -32,7 +32,9 @@ import { EksTokenError } from "../errors.js";
 import {
   buildEntries,
   convertKubeconfig,
+  hasCluster,
   kubeconfigFile,
+  kubeconfigFiles,
   mergeEntries,
   parseKubeconfig,
   printKubeconfig,
@@ -48,7 +50,7 @@ import { validateClusterId, validateRegion, validateRoleArn } from "../validate.
 export const KUBECONFIG_USAGE = `Usage:
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
                        [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
-                       [--kubeconfig FILE] [--dry-run] [--no-set-context]
+                       [--kubeconfig FILE] [--dry-run] [--no-set-context] [--proxy-url URL]
                        [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
   eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
 `;
@@ -66,6 +68,7 @@ const KUBECONFIG_OPTIONS = {
   alias: { type: "string" },
   "user-alias": { type: "string" },
   "user-name": { type: "string" },
+  "proxy-url": { type: "string" },
   "shared-user": { type: "boolean" },
   command: { type: "string" },
   kubeconfig: { type: "string" },
@@ -113,6 +116,10 @@ function note(deps: Deps, message: string): void {
 
 function targetFile(flag: string | undefined, deps: Deps): string {
   return resolve(kubeconfigFile(flag, deps.env["KUBECONFIG"], deps.home, delimiter));
+}
+
+function targetFiles(flag: string | undefined, deps: Deps): string[] {
+  return kubeconfigFiles(flag, deps.env["KUBECONFIG"], deps.home, delimiter).map((f) => resolve(f));
 }
 
 // ---------------------------------------------------------------------------
@@ -499,8 +506,9 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
       hint: "wait a minute and try again, or pass --server and --certificate-authority",
     });
   }
-  // A local cluster on Outposts is known to the authenticator by its id, as aws eks update-kubeconfig writes.
-  const outpost = cluster.outpostConfig !== undefined && cluster.id !== undefined;
+  // A local cluster on Outposts is known to the authenticator by its id, unless it has separate etcd
+  // instances (etcdInstanceType): then by its name, as aws eks update-kubeconfig writes (get_user_entry).
+  const outpost = cluster.outpostConfig !== undefined && cluster.outpostConfig.etcdInstanceType === undefined && cluster.id !== undefined;
   return {
     ...(cluster.arn ? { arn: cluster.arn } : {}),
     clusterId: outpost ? cluster.id! : request.name,
@@ -533,6 +541,40 @@ function parseOnce(): Parse {
   };
 }
 
+/**
+ * Which file gets the entries: the first that already holds this cluster,
+ * else the first file, as aws eks update-kubeconfig's KubeconfigSelector
+ * chooses (choose_kubeconfig). Files that are missing are passed over; ones
+ * that cannot be read or are malformed are passed over with a warning (the
+ * first one was checked already).
+ */
+function chooseFile(files: string[], clusterName: string, firstText: string, parseConfig: Parse, logger: Logger): string {
+  for (const [index, file] of files.entries()) {
+    try {
+      const text = index === 0 ? firstText : readKubeconfigFile(file).text;
+      if (hasCluster(parseConfig(text, file), clusterName)) return file;
+    } catch (error) {
+      logger.warn(`${error instanceof EksTokenError ? error.message : String(error)}; looked past it for cluster ${clusterName}`);
+    }
+  }
+  return files[0]!;
+}
+
+/** client-go accepts http, https and socks5 proxies for a cluster (proxy-url). */
+function validateProxyUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    /* reported below */
+  }
+  if (!url || !["http:", "https:", "socks5:"].includes(url.protocol)) {
+    throw new EksTokenError("invalid-input", `invalid --proxy-url ${JSON.stringify(value)}: expected an http://, https:// or socks5:// URL`, {
+      hint: "give the proxy as kubectl's proxy-url takes it, e.g. http://proxy.example.com:3128",
+    });
+  }
+}
+
 export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
   const values = parse(argv, KUBECONFIG_OPTIONS);
   if (values.help) {
@@ -552,15 +594,16 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
   validateClusterId(name);
   if (values["role-arn"]) validateRoleArn(values["role-arn"]);
 
+  if (values["proxy-url"] !== undefined) validateProxyUrl(values["proxy-url"]);
   const dryRun = values["dry-run"] ?? false;
 
-  // Before any AWS call: a malformed kubeconfig fails at once and is never touched, and one kubectl could not
-  // write is refused at once too.
-  const file = targetFile(values.kubeconfig, deps);
+  // Before any AWS call: the first file is where a new cluster goes, so a malformed one fails at once and is never
+  // touched, and when it is the only one, a file kubectl could not write is refused at once too.
+  const files = targetFiles(values.kubeconfig, deps);
   const parseConfig = parseOnce();
-  const current = readKubeconfigFile(file);
-  parseConfig(current.text, file);
-  if (!dryRun) checkWritable(file, current.stat);
+  const first = readKubeconfigFile(files[0]!);
+  parseConfig(first.text, files[0]!);
+  if (!dryRun && files.length === 1) checkWritable(files[0]!, first.stat);
 
   const settings = await loadAwsSettings({ ...(values.region ? { region: values.region } : {}), ...(values.profile ? { profile: values.profile } : {}) }, deps.env);
   // Like aws eks update-kubeconfig: the profile in use (flag or AWS_PROFILE) is written into the entry.
@@ -579,6 +622,7 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
       : await describeCluster({ name, ...(values.profile ? { profile: values.profile } : {}), ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}) }, settings, deps, logger);
 
   const sharedUser = values["shared-user"] ?? false;
+  const userAlias = values["user-alias"] || values["user-name"];
   const entryName = cluster.arn ?? name;
   // A shared user carries the profile, so each profile gets its own shared user rather than changing everyone's.
   const sharedName = profile ? `${SHARED_USER}-${profile}` : SHARED_USER;
@@ -590,9 +634,12 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
     ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}),
     server: cluster.server,
     caData: cluster.caData,
+    ...(values["proxy-url"] ? { proxyUrl: values["proxy-url"] } : {}),
     clusterName: entryName,
-    userName: values["user-alias"] || values["user-name"] || (sharedUser ? sharedName : entryName),
-    contextName: values.alias || entryName,
+    userName: userAlias || (sharedUser ? sharedName : entryName),
+    // aws eks update-kubeconfig names the context after the user (_make_context: alias or user name); a shared
+    // user's name is not the cluster's, so its contexts keep the cluster's name.
+    contextName: values.alias || userAlias || entryName,
     command: values.command || deps.selfCommand,
     sharedUser,
   };
@@ -604,8 +651,9 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
     return printKubeconfig(config);
   };
 
+  const file = chooseFile(files, entries.cluster.name, first.text, parseConfig, logger);
   if (dryRun) {
-    deps.stdout(merged(current.text));
+    deps.stdout(merged(file === files[0] ? first.text : readKubeconfigFile(file).text));
     return 0;
   }
   const result = updateFile(file, merged);

@@ -44,7 +44,8 @@
  *   replaced by '-'; {{SessionNameRaw}} is it unchanged; {{AccessKeyID}}.
  *   IAM users have an empty session name.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Scalar, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Scalar, type YAMLMap } from "yaml";
+import { parseAllBoundedYaml, parseBoundedYaml } from "./bounded-yaml.js";
 import { isServerPartition } from "./partitions.js";
 import { canonicalize } from "./verify.js";
 
@@ -347,7 +348,8 @@ function findConfigMap(text: string): { map: YAMLMap; doc: Document; lc: LineCou
   const lc = new LineCounter();
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false }) as Document[];
+    // Bounded: size, tokens, nesting and aliases (src/bounded-yaml.ts); limits come back as YAML errors.
+    docs = parseAllBoundedYaml(text, { lineCounter: lc });
   } catch (error) {
     return { ok: false, line: 1, message: `not YAML: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -501,7 +503,7 @@ function readMap(name: MapName, node: Node, keyLine: number, lc: LineCounter, re
   let innerDoc: Document;
   try {
     // YAML 1.1, as the server's yaml.v2 reads it (yes/no/on/off are booleans).
-    innerDoc = parseDocument(inner, { version: "1.1", lineCounter: innerLc, prettyErrors: false }) as Document;
+    innerDoc = parseBoundedYaml(inner, { version: "1.1", lineCounter: innerLc });
   } catch (error) {
     status.usable = false;
     status.problem = `data.${name} is not valid YAML`;

@@ -53,7 +53,7 @@ Other commands:
                                                              which entry maps the identity (else the current one), or why none does
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
                        [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
-                       [--kubeconfig FILE] [--dry-run] [--no-set-context]
+                       [--kubeconfig FILE] [--dry-run] [--no-set-context] [--proxy-url URL]
                        [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
                                                              write a kubeconfig entry that runs eks-token
   eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]

@@ -6,8 +6,8 @@
  * comments, key order, quoting and every entry we do not touch survive. We
  * only ever add or rewrite the entries we own.
  */
-import { createTwoFilesPatch } from "diff";
-import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from "yaml";
+import { parseBoundedYaml, resolveAlias } from "./bounded-yaml.js";
 import { EksTokenError } from "./errors.js";
 
 export const EXEC_API_V1 = "client.authentication.k8s.io/v1";
@@ -40,28 +40,77 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
 
+/** How a node reads in an error: "a string", "a list". */
+function kindOf(node: unknown): string {
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isAlias(node)) return `an alias (*${node.source})`;
+  if (isScalar(node)) {
+    if (node.value === null) return "empty";
+    if (typeof node.value === "string") return "a string";
+    if (typeof node.value === "number" || typeof node.value === "bigint") return "a number";
+    if (typeof node.value === "boolean") return "a boolean";
+  }
+  return "a value of another type";
+}
+
+const isNull = (node: unknown) => node === undefined || node === null || (isScalar(node) && node.value === null);
+
+/**
+ * The shapes aws eks update-kubeconfig's KubeconfigValidator insists on
+ * (awscli/customizations/eks/kubeconfig.py), which are also what kubectl can
+ * decode: these keys, when present and not null, have these types, and every
+ * entry of the three lists is a mapping. Anything else is a corrupt file,
+ * refused before anything is merged or written.
+ */
+const TOP_LEVEL: Record<string, "string" | "mapping" | "list"> = {
+  apiVersion: "string",
+  kind: "string",
+  "current-context": "string",
+  preferences: "mapping",
+  clusters: "list",
+  contexts: "list",
+  users: "list",
+};
+
+const ENTRY_KEYS: Record<(typeof LISTS)[number], string> = { clusters: "name and cluster", contexts: "name and context", users: "name and user" };
+
 /**
  * Parse kubeconfig text. Empty text is an empty kubeconfig (a file that does
- * not exist yet). Anything malformed throws "could not read kubeconfig FILE:
- * line N: …", so the caller never writes over a file it could not read.
+ * not exist yet). Anything malformed, corrupt or beyond the YAML limits
+ * (src/bounded-yaml.ts) throws "could not read kubeconfig FILE: line N: …",
+ * so the caller never writes over a file it could not read.
  */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (offset: number) => lineCounter.linePos(offset).line;
+  const doc = parseBoundedYaml(text, { lineCounter });
+  const lineOf = (offset: number) => Math.max(1, lineCounter.linePos(offset).line);
+  const at = (node: unknown) => lineOf((node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0);
   const error = doc.errors[0];
   if (error) throw badFile(file, `line ${lineOf(error.pos[0])}: ${firstLine(error.message)}`);
 
   const root = doc.contents;
-  if (root !== null && !(isScalar(root) && root.value === null) && !isMap(root)) {
-    throw badFile(file, `line ${lineOf(root.range?.[0] ?? 0)}: expected a mapping (apiVersion, clusters, contexts, users) at the top`);
+  if (!isNull(root) && !isMap(root)) {
+    throw badFile(file, `line ${at(root)}: expected a mapping (apiVersion, clusters, contexts, users) at the top`);
   }
   if (isMap(root)) {
-    for (const key of LISTS) {
-      const node = root.get(key, true);
-      if (node !== undefined && !isSeq(node) && !(isScalar(node) && node.value === null)) {
-        throw badFile(file, `line ${lineOf(node.range?.[0] ?? 0)}: ${key} is not a list`);
+    for (const [key, type] of Object.entries(TOP_LEVEL)) {
+      const node: unknown = root.get(key, true);
+      if (isNull(node)) continue;
+      if (isAlias(node) && type !== "string") {
+        // Editing through an alias would change the anchored node too; kubectl never writes one.
+        throw badFile(file, `line ${at(node)}: ${key} is ${kindOf(node)}: write it out in place for eks-token to edit it`);
       }
+      const ok = type === "string" ? isScalar(node) && typeof node.value === "string" : type === "mapping" ? isMap(node) : isSeq(node);
+      if (!ok) throw badFile(file, `line ${at(node)}: ${key} is ${kindOf(node)}, not ${type === "list" ? "a list" : `a ${type}`}`);
+      if (type !== "list") continue;
+      (node as YAMLSeq).items.forEach((item, index) => {
+        const entry = isAlias(item) ? resolveAlias(doc, item) : item;
+        if (!isMap(entry)) {
+          const list = key as (typeof LISTS)[number];
+          throw badFile(file, `line ${at(item)}: ${key}[${index}] is ${kindOf(entry)}, not a mapping of ${ENTRY_KEYS[list]}`);
+        }
+      });
     }
   }
   return {
@@ -73,17 +122,33 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
 }
 
 export function printKubeconfig(config: Kubeconfig): string {
-  if (config.json) return `${JSON.stringify(config.doc.toJS(), null, 2)}\n`;
+  // Aliases were bounded when parsing (go-yaml's rule); yaml's own count of 100 would refuse files kubectl reads.
+  if (config.json) return `${JSON.stringify(config.doc.toJS({ maxAliasCount: -1 }), null, 2)}\n`;
   // lineWidth 0: never fold a long string (CA data, ARNs) across lines.
   // No flow padding: `[a, b]` as people write it, not yaml's `[ a, b ]`.
   return config.doc.toString({ indentSeq: config.indentSeq, lineWidth: 0, flowCollectionPadding: false });
 }
 
-/** The kubeconfig file to edit: --kubeconfig, else the first of KUBECONFIG, else ~/.kube/config (as kubectl writes). */
+/**
+ * The kubeconfig files to consider, in order: --kubeconfig alone, else every
+ * non-blank entry of KUBECONFIG, else ~/.kube/config (as aws eks
+ * update-kubeconfig's KubeconfigSelector and kubectl read them).
+ */
+export function kubeconfigFiles(flag: string | undefined, kubeconfigEnv: string | undefined, home: string, delimiter = ":"): string[] {
+  if (flag) return [flag];
+  const listed = (kubeconfigEnv ?? "").split(delimiter).filter((p) => p.trim() !== "");
+  return listed.length > 0 ? listed : [`${home.replace(/\/+$/, "")}/.kube/config`];
+}
+
+/** The file convert-kubeconfig edits: the first of kubeconfigFiles. */
 export function kubeconfigFile(flag: string | undefined, kubeconfigEnv: string | undefined, home: string, delimiter = ":"): string {
-  if (flag) return flag;
-  const first = (kubeconfigEnv ?? "").split(delimiter).find((p) => p.trim() !== "");
-  return first ?? `${home.replace(/\/+$/, "")}/.kube/config`;
+  return kubeconfigFiles(flag, kubeconfigEnv, home, delimiter)[0]!;
+}
+
+/** Whether the kubeconfig has a cluster entry of this name (aws eks update-kubeconfig's has_cluster). */
+export function hasCluster(config: Kubeconfig, name: string): boolean {
+  const clusters = isMap(config.doc.contents) ? config.doc.contents.get("clusters", true) : undefined;
+  return isSeq(clusters) && findEntry(clusters, name) !== undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -101,6 +166,8 @@ export interface EntrySpec {
   server: string;
   /** Base64 of the CA bundle PEM. */
   caData: string;
+  /** The cluster's proxy-url (aws eks update-kubeconfig --proxy-url); an existing one is kept when not given. */
+  proxyUrl?: string;
   /** Entry names: the cluster ARN like aws eks update-kubeconfig, or what the user chose. */
   clusterName: string;
   userName: string;
@@ -141,7 +208,7 @@ export function buildEntries(spec: EntrySpec): Entries {
   return {
     cluster: {
       name: spec.clusterName,
-      fields: { server: spec.server, "certificate-authority-data": spec.caData },
+      fields: { server: spec.server, "certificate-authority-data": spec.caData, ...(spec.proxyUrl ? { "proxy-url": spec.proxyUrl } : {}) },
       ...(extension ? { extension } : {}),
     },
     user: { name: spec.userName, user: { exec } },
@@ -422,7 +489,8 @@ export function convertKubeconfig(config: Kubeconfig, command: string): ConvertR
     const user = item.get("user", true);
     const exec = isMap(user) ? user.get("exec", true) : undefined;
     if (!isMap(exec)) continue;
-    const translation = translateExec(exec.toJSON() as ExecSection);
+    // toJS resolves aliases (toJSON without a document would not); parsing bounded them.
+    const translation = translateExec(exec.toJS(doc, { maxAliasCount: -1 }) as ExecSection);
     if (translation.kind === "other") continue;
     if (translation.kind === "untranslatable") {
       result.left.push({ user: name, reason: translation.reason });
@@ -450,17 +518,4 @@ function applyTranslation(doc: Document, exec: YAMLMap, command: string, t: { ar
   if (!exec.has("interactiveMode")) exec.set("interactiveMode", "IfAvailable");
   // It would tell the user to install aws-iam-authenticator or the AWS CLI.
   exec.delete("installHint");
-}
-
-// ---------------------------------------------------------------------------
-// Unified diff
-// ---------------------------------------------------------------------------
-
-/**
- * A unified diff (3 lines of context) that `patch -p0` or `git apply` accepts;
- * "" when the texts are equal. jsdiff does the diffing; its "Index"/"====" banner is dropped.
- */
-export function unifiedDiff(before: string, after: string, fromLabel: string, toLabel: string, context = 3): string {
-  if (before === after) return "";
-  return createTwoFilesPatch(fromLabel, toLabel, before, after, undefined, undefined, { context }).replace(/^={3,}\n/, "");
 }

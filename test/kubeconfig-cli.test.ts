@@ -35,6 +35,7 @@ beforeAll(async () => {
       { name: CLUSTER, endpoint: cluster.api.url, caCert: cluster.ca.caCert },
       { name: "being-born", endpoint: "https://127.0.0.1:9", caCert: cluster.ca.caCert, status: "CREATING" },
       { name: "edge", endpoint: "https://10.0.0.5", caCert: cluster.ca.caCert, outpostClusterId: "0d2b3f4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f" },
+      { name: "edge-etcd", endpoint: "https://10.0.0.6", caCert: cluster.ca.caCert, outpostClusterId: "9a8b7c6d-1a2b-4c3d-8e9f-0a1b2c3d4e5f", outpostEtcdInstanceType: "m5.xlarge" },
     ],
     account: ACCOUNT,
     tls: { key: cluster.ca.key, cert: cluster.ca.cert },
@@ -306,6 +307,109 @@ describe("eks-token kubeconfig", () => {
   });
 });
 
+/**
+ * aws eks update-kubeconfig's behaviour, from the AWS CLI's own tests (aws/aws-cli, read at develop 07c4fe3):
+ * tests/unit/customizations/eks/test_kubeconfig.py, test_update_kubeconfig.py, and
+ * tests/functional/eks/test_update_kubeconfig.py with its testdata.
+ */
+describe("eks-token kubeconfig, as aws eks update-kubeconfig", () => {
+  const run = (args: string[], extra: Record<string, string> = {}) => runCli(["kubeconfig", "--cluster-name", CLUSTER, "--region", "us-east-1", ...args], cliEnv(extra));
+  const EXISTING = "arn:aws:eks:us-west-2:111122223333:cluster/Existing";
+  /** An entry aws eks update-kubeconfig wrote for another cluster (testdata/valid_existing). */
+  const existing = (name = EXISTING) =>
+    `apiVersion: v1\nclusters:\n- cluster:\n    server: https://existing.example\n  name: ${name}\ncontexts:\n- context:\n    cluster: ${name}\n    user: ${name}\n  name: ${name}\ncurrent-context: ${name}\nkind: Config\npreferences: {}\nusers:\n- name: ${name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      args: [--region, us-west-2, eks, get-token, --cluster-name, Existing]\n      command: aws\n`;
+
+  it("a corrupt kubeconfig (a bare string in clusters) is refused with its line; nothing is written, no AWS call (test_dry_run_corrupted)", async () => {
+    const file = join(box.home, "config");
+    const corrupt = existing().replace("clusters:\n- cluster:", "clusters:\n- String\n- cluster:");
+    writeFileSync(file, corrupt);
+    const before = { ...eks.calls };
+    for (const dry of [[], ["--dry-run"]]) {
+      const r = await run(["--kubeconfig", file, ...dry]);
+      expect(r.stderr).toBe(`eks-token: could not read kubeconfig ${file}: line 3: clusters[0] is a string, not a mapping of name and cluster — fix the file (it was not changed), or pass another with --kubeconfig\n`);
+      expect(r.status).toBe(2);
+    }
+    expect(readFileSync(file, "utf8")).toBe(corrupt);
+    expect(existsSync(`${file}.eks-token.bak`)).toBe(false);
+    expect(eks.calls).toEqual(before);
+  });
+
+  it("with several KUBECONFIG files, updates the one already holding the cluster; the others stay byte-identical (test_update_existing_environment)", async () => {
+    const [first, second, third] = ["first", "second", "third"].map((n) => join(box.home, n)) as [string, string, string];
+    writeFileSync(first, existing());
+    writeFileSync(second, existing(ARN));
+    writeFileSync(third, existing(ARN));
+    const r = await run([], { KUBECONFIG: [first, second, third].join(":") });
+    expect(r.stderr).toBe(`eks-token: wrote context ${ARN} to ${second} (backup ${second}.eks-token.bak)\n`);
+    expect(r.status).toBe(0);
+    expect(readFileSync(first, "utf8")).toBe(existing());
+    expect(readFileSync(third, "utf8")).toBe(existing(ARN));
+    const view = await configView(second);
+    expect(view.clusters).toEqual([{ name: ARN, cluster: { server: cluster.api.url, "certificate-authority-data": Buffer.from(cluster.ca.caCert).toString("base64") } }]);
+    expect(view.users[0]!.user.exec).toMatchObject({ command: ARTIFACT.self, args: ["token", "--cluster-name", CLUSTER, "--region", "us-east-1"] });
+    await expectPodsAsAlice(second);
+  });
+
+  it("a new cluster goes to the first file, even one that does not exist yet, looking past corrupt files (test_use_environment)", async () => {
+    const [missing, corrupt, valid] = ["does_not_exist", "invalid_string_clusters", "valid_existing"].map((n) => join(box.home, n)) as [string, string, string];
+    writeFileSync(corrupt, existing().replace(/clusters:\n(- .*\n(  .*\n)*)/, "clusters: String\n"));
+    writeFileSync(valid, existing());
+    const r = await run([], { KUBECONFIG: [missing, corrupt, valid].join(":") });
+    expect(r.stderr).toBe(
+      `eks-token: warning: could not read kubeconfig ${corrupt}: line 2: clusters is a string, not a list; looked past it for cluster ${ARN}\n` +
+        `eks-token: wrote context ${ARN} to ${missing} (new file)\n`,
+    );
+    expect(r.status).toBe(0);
+    expect(readFileSync(valid, "utf8")).toBe(existing());
+    expect((await configView(missing)).contexts).toEqual([{ name: ARN, context: { cluster: ARN, user: ARN } }]);
+  });
+
+  it("a corrupt first file is an error when no file holds the cluster (test_all_corrupted, test_corrupted_and_missing)", async () => {
+    const [corrupt, missing] = ["invalid_string_contexts", "does_not_exist"].map((n) => join(box.home, n)) as [string, string];
+    writeFileSync(corrupt, existing().replace("contexts:\n- context:", "contexts: String\nx:\n- context:"));
+    const before = { ...eks.calls };
+    const r = await run([], { KUBECONFIG: [corrupt, missing].join(":") });
+    expect(r.stderr).toBe(`eks-token: could not read kubeconfig ${corrupt}: line 6: contexts is a string, not a list — fix the file (it was not changed), or pass another with --kubeconfig\n`);
+    expect(r.status).toBe(2);
+    expect(existsSync(missing)).toBe(false);
+    expect(eks.calls).toEqual(before);
+  });
+
+  it("--user-alias names the user and the context; --alias still names the context (test_make_context, test_make_context_alias, test_create_user_with_alias)", async () => {
+    const file = join(box.home, "config");
+    const r = await run(["--kubeconfig", file, "--user-alias", "kc-admin"]);
+    expect(r.stderr).toBe(`eks-token: wrote context kc-admin to ${file} (new file)\n`);
+    const view = await configView(file);
+    expect(view.contexts).toEqual([{ name: "kc-admin", context: { cluster: ARN, user: "kc-admin" } }]);
+    expect(view["current-context"]).toBe("kc-admin");
+    await expectPodsAsAlice(file);
+
+    const both = await run(["--kubeconfig", file, "--user-alias", "kc-admin", "--alias", "prod-ctx"]);
+    expect(both.status).toBe(0);
+    expect((await configView(file)).contexts.find((c) => c.name === "prod-ctx")?.context).toEqual({ cluster: ARN, user: "kc-admin" });
+  });
+
+  it("--proxy-url goes into the cluster entry (test_get_cluster_entry_with_proxy_url_passed); kubectl reads it", async () => {
+    const file = join(box.home, "config");
+    const r = await run(["--kubeconfig", file, "--proxy-url", "https://myproxy.com"]);
+    expect(r.status).toBe(0);
+    expect((await configView(file)).clusters[0]!.cluster).toEqual({
+      server: cluster.api.url,
+      "certificate-authority-data": Buffer.from(cluster.ca.caCert).toString("base64"),
+      "proxy-url": "https://myproxy.com",
+    });
+    const bad = await run(["--kubeconfig", file, "--proxy-url", "ftp://proxy"]);
+    expect(bad.stderr).toBe('eks-token: invalid --proxy-url "ftp://proxy": expected an http://, https:// or socks5:// URL — give the proxy as kubectl\'s proxy-url takes it, e.g. http://proxy.example.com:3128\n');
+    expect(bad.status).toBe(2);
+  });
+
+  it("an Outposts cluster with its own etcd instances is signed for by name (test_get_user_entry_outpost_cluster_with_etcd)", async () => {
+    const r = await runCli(["kubeconfig", "--cluster-name", "edge-etcd", "--region", "us-west-2", "--dry-run"], cliEnv());
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("      args:\n      - token\n      - --cluster-name\n      - edge-etcd\n      - --region\n      - us-west-2\n");
+  });
+});
+
 describe("eks-token convert-kubeconfig", () => {
   /** What aws eks update-kubeconfig writes (AWS CLI 2), pointed at the fake cluster, plus one entry we cannot translate. */
   function awsKubeconfig(): string {
@@ -452,6 +556,25 @@ describe("eks-token convert-kubeconfig", () => {
     expect(m.status).toBe(2);
     expect(m.stderr).toBe(`eks-token: could not read kubeconfig ${missing}: it does not exist — pass the file with --kubeconfig\n`);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it("--dry-run on 2,000 users prints its diff in seconds (jsdiff alone took minutes), and patch(1) applies it", async () => {
+    const users = Array.from({ length: 2000 }, (_, i) => {
+      const arn = `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/c${i}`;
+      return [`- name: ${arn}`, "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1beta1", "      args:", "      - --region", "      - us-east-1", "      - eks", "      - get-token", "      - --cluster-name", `      - c${i}`, "      - --output", "      - json", "      command: aws"].join("\n");
+    });
+    const original = `apiVersion: v1\nkind: Config\nusers:\n${users.join("\n")}\n`;
+    const file = join(box.home, "config");
+    writeFileSync(file, original);
+    const r = await runCli(["convert-kubeconfig", "--kubeconfig", file, "--dry-run"], cliEnv(), { timeoutMs: 20_000 });
+    expect(r.stderr).toBe("eks-token: converted 2000 users, left 0 as they were; nothing written (--dry-run)\n");
+    expect(r.status).toBe(0);
+    const patched = join(box.home, "patched");
+    writeFileSync(patched, original);
+    writeFileSync(`${patched}.diff`, r.stdout);
+    await execFileAsync("patch", ["--quiet", patched, `${patched}.diff`]);
+    expect((await runCli(["convert-kubeconfig", "--kubeconfig", file], cliEnv(), { timeoutMs: 20_000 })).status).toBe(0);
+    expect(readFileSync(patched, "utf8")).toBe(readFileSync(file, "utf8"));
   });
 
   it("a malformed kubeconfig is left byte-identical", async () => {

@@ -15,14 +15,16 @@ import {
   buildEntries,
   convertKubeconfig,
   EXEC_EXTENSION,
+  hasCluster,
   kubeconfigFile,
+  kubeconfigFiles,
   mergeEntries,
   parseKubeconfig,
   printKubeconfig,
   translateExec,
-  unifiedDiff,
   type EntrySpec,
 } from "../src/kubeconfig.js";
+import { unifiedDiff } from "../src/unified-diff.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/kubeconfig/${name}`, import.meta.url), "utf8");
 
@@ -89,8 +91,71 @@ describe("reading a kubeconfig", () => {
 
   it("refuses a file whose top level or lists have the wrong shape", () => {
     expect(thrown(() => parseKubeconfig("- a\n- b\n", "f")).message).toBe("could not read kubeconfig f: line 1: expected a mapping (apiVersion, clusters, contexts, users) at the top");
-    expect(thrown(() => parseKubeconfig("apiVersion: v1\nusers:\n  name: a\n", "f")).message).toBe("could not read kubeconfig f: line 3: users is not a list");
+    expect(thrown(() => parseKubeconfig("apiVersion: v1\nusers:\n  name: a\n", "f")).message).toBe("could not read kubeconfig f: line 3: users is a mapping, not a list");
     expect(thrown(() => parseKubeconfig("a: 1\na: 2\n", "f")).message).toMatch(/^could not read kubeconfig f: line 2: Map keys must be unique$/);
+  });
+
+  /**
+   * aws/aws-cli tests/unit/customizations/eks/test_kubeconfig.py
+   * TestKubeconfigValidator.test_invalid, over tests/functional/eks/testdata/invalid_*: a list that is not a
+   * list, a list entry that is a bare string, a file that is plain text. (kubectl cannot decode them either.)
+   */
+  it.each([
+    ["clusters: String\n", "line 1: clusters is a string, not a list"],
+    ["clusters:\n- String\n", "line 2: clusters[0] is a string, not a mapping of name and cluster"],
+    ["contexts: String\n", "line 1: contexts is a string, not a list"],
+    ["contexts:\n- name: a\n  context: {}\n- String\n", "line 4: contexts[1] is a string, not a mapping of name and context"],
+    ["users: String\n", "line 1: users is a string, not a list"],
+    ["users:\n- [a, b]\n", "line 2: users[0] is a list, not a mapping of name and user"],
+    ["This is not a yaml file\nThis is a text document which should not be parsed", "line 1: expected a mapping (apiVersion, clusters, contexts, users) at the top"],
+    // KubeconfigValidator's other types: apiVersion, kind and current-context are strings, preferences a mapping.
+    ["current-context: 12\n", "line 1: current-context is a number, not a string"],
+    ["apiVersion: [v1]\n", "line 1: apiVersion is a list, not a string"],
+    ["preferences: []\n", "line 1: preferences is a list, not a mapping"],
+  ])("refuses a corrupt kubeconfig as aws eks update-kubeconfig does: %j", (text, error) => {
+    expect(thrown(() => parseKubeconfig(text, "f")).message).toBe(`could not read kubeconfig f: ${error}`);
+  });
+
+  /**
+   * The same test file's test_valid, over testdata/valid_*: entries missing their name or body, lists that are
+   * null or absent, keys in another order, an empty file. All merge, and what was there stays.
+   */
+  it.each([
+    ["a cluster with no cluster body (valid_bad_cluster)", "clusters:\n- name: other\n"],
+    ["a cluster with no name (valid_bad_cluster2)", "clusters:\n- cluster:\n    server: https://x\n"],
+    ["a context with no body or no name (valid_bad_context, valid_bad_context2)", "contexts:\n- name: c\n- context:\n    cluster: x\n"],
+    ["users with no name or no body (valid_bad_user, valid_bad_user2)", "users:\n- user: {}\n- name: u\n"],
+    ["null lists (valid_null_cluster, valid_null_context, valid_null_user)", "clusters: null\ncontexts:\nusers: ~\n"],
+    ["no lists at all (valid_no_cluster, valid_no_context, valid_no_user)", "kind: Config\n"],
+    ["keys in another order (valid_changed_ordering)", "users: []\nkind: Config\nclusters: []\napiVersion: v1\n"],
+    ["an empty file (valid_empty_existing)", ""],
+  ])("merges into %s", (_, text) => {
+    const out = read(merged(text, spec()));
+    const before = (read(text) ?? {}) as Partial<Plain>;
+    for (const list of ["clusters", "contexts", "users"] as const) {
+      expect(out[list].slice(0, before[list]?.length ?? 0)).toEqual(before[list] ?? []);
+      expect(out[list].at(-1)?.name).toBe(ARN);
+    }
+    // The file's own key order stays (test_update_kubeconfig.py test_kubeconfig_order).
+    const keys = Object.keys(before);
+    expect(Object.keys(out).slice(0, keys.length)).toEqual(keys);
+  });
+
+  it("finds a cluster entry by name, passing over entries without one (test_kubeconfig.py test_has_cluster*)", () => {
+    const config = parseKubeconfig("clusters:\n- {cluster: null, name: clustername}\n- {cluster: null, name: null}\n- {cluster: null}\n", "f");
+    expect(hasCluster(config, "clustername")).toBe(true);
+    expect(hasCluster(config, "othercluster")).toBe(false);
+    expect(hasCluster(parseKubeconfig("clusters: null\n", "f"), "clustername")).toBe(false);
+    expect(hasCluster(parseKubeconfig("", "f"), "clustername")).toBe(false);
+  });
+
+  it("reads aliased entries and shared anchors (kubectl does), but will not edit a list that is an alias", () => {
+    const shared = "users:\n- name: a\n  user: &u {exec: {command: aws, args: [eks, get-token, --cluster-name, a]}}\n- name: b\n  user: *u\n";
+    expect(read(merged(shared, spec())).users.map((u) => u.name)).toEqual(["a", "b", ARN]);
+    expect(thrown(() => parseKubeconfig("x: &l []\nclusters: *l\n", "f")).message).toBe(
+      "could not read kubeconfig f: line 2: clusters is an alias (*l): write it out in place for eks-token to edit it",
+    );
+    expect(thrown(() => parseKubeconfig("x: &s oops\nclusters:\n- *s\n", "f")).message).toBe("could not read kubeconfig f: line 3: clusters[0] is a string, not a mapping of name and cluster");
   });
 
   it("picks --kubeconfig, else the first KUBECONFIG entry, else ~/.kube/config", () => {
@@ -98,6 +163,13 @@ describe("reading a kubeconfig", () => {
     expect(kubeconfigFile(undefined, ":/a:/b", "/home/me")).toBe("/a");
     expect(kubeconfigFile(undefined, "", "/home/me")).toBe("/home/me/.kube/config");
     expect(kubeconfigFile(undefined, undefined, "/home/me/")).toBe("/home/me/.kube/config");
+  });
+
+  it("lists every non-blank KUBECONFIG entry in order (test_update_kubeconfig.py test_parse_env_variable, test_environmemt_all_empty)", () => {
+    expect(kubeconfigFiles(undefined, "::/a/bad:/a/bad2::/a/existing:", "/home/me")).toEqual(["/a/bad", "/a/bad2", "/a/existing"]);
+    expect(kubeconfigFiles(undefined, ":: :\t:", "/home/me")).toEqual(["/home/me/.kube/config"]);
+    // --kubeconfig overrides the environment (test_arg_override).
+    expect(kubeconfigFiles("/x/k", "/a:/b", "/home/me")).toEqual(["/x/k"]);
   });
 });
 

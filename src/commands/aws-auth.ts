@@ -7,9 +7,10 @@
  *   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
  *   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
  */
-import { readFileSync } from "node:fs";
 import type { ParseArgsConfig } from "node:util";
 import { outputOf, parsePositionals, usage } from "../args.js";
+import { readBoundedFile } from "../bounded-file.js";
+import { YAML_LIMITS } from "../bounded-yaml.js";
 import { REQUEST_OPTIONS } from "./token.js";
 import {
   callerFromArn,
@@ -70,15 +71,13 @@ async function readInput(file: string | undefined, deps: Deps, logger: Logger): 
     logger.debug(`read ${text.length} characters from standard input`);
     return { name: "<stdin>", text };
   }
-  try {
-    const text = readFileSync(file, "utf8");
-    logger.debug(`read ${text.length} characters from ${file}`);
-    return { name: file, text };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const cause = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : error instanceof Error ? error.message : String(error);
-    throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -", cause: error });
+  const read = readBoundedFile(file, YAML_LIMITS.bytes);
+  if (read.kind === "file") {
+    logger.debug(`read ${read.text.length} characters from ${file}`);
+    return { name: file, text: read.text };
   }
+  const cause = read.kind === "missing" ? "no such file" : read.reason;
+  throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
 function badFile(name: string, result: NotAwsAuth): EksTokenError {

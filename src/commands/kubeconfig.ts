@@ -5,33 +5,54 @@
  * backup of the previous file, and an atomic write that keeps the file's mode.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws-config.js";
+import { fileErrorReason, readBoundedFile } from "../bounded-file.js";
+import { YAML_LIMITS } from "../bounded-yaml.js";
 import type { Deps } from "../deps.js";
 import { firstLine, isNetworkError } from "../endpoint-failure.js";
 import { EksTokenError } from "../errors.js";
 import {
   buildEntries,
   convertKubeconfig,
+  hasCluster,
   kubeconfigFile,
+  kubeconfigFiles,
   mergeEntries,
   parseKubeconfig,
   printKubeconfig,
   SHARED_USER,
-  unifiedDiff,
   type ConvertResult,
   type EntrySpec,
+  type Kubeconfig,
 } from "../kubeconfig.js";
 import { AWS_MAX_ATTEMPTS } from "../limits.js";
 import { redact, type Logger } from "../log.js";
+import { unifiedDiff } from "../unified-diff.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../validate.js";
 
 export const KUBECONFIG_USAGE = `Usage:
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
                        [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
-                       [--kubeconfig FILE] [--dry-run] [--no-set-context]
+                       [--kubeconfig FILE] [--dry-run] [--no-set-context] [--proxy-url URL]
                        [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
   eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
 `;
@@ -49,6 +70,7 @@ const KUBECONFIG_OPTIONS = {
   alias: { type: "string" },
   "user-alias": { type: "string" },
   "user-name": { type: "string" },
+  "proxy-url": { type: "string" },
   "shared-user": { type: "boolean" },
   command: { type: "string" },
   kubeconfig: { type: "string" },
@@ -98,43 +120,125 @@ function targetFile(flag: string | undefined, deps: Deps): string {
   return resolve(kubeconfigFile(flag, deps.env["KUBECONFIG"], deps.home, delimiter));
 }
 
+function targetFiles(flag: string | undefined, deps: Deps): string[] {
+  return kubeconfigFiles(flag, deps.env["KUBECONFIG"], deps.home, delimiter).map((f) => resolve(f));
+}
+
 // ---------------------------------------------------------------------------
 // Files
 // ---------------------------------------------------------------------------
 
 interface FileState {
   text: string;
-  /** Permission bits of the existing file; undefined when there is none yet. */
-  mode: number | undefined;
+  /** The existing file (through any symlink); undefined when there is none yet. */
+  stat: Stats | undefined;
 }
 
+/** Read through symlinks, bounded (src/bounded-file.ts); a missing file is an empty kubeconfig. */
 function readKubeconfigFile(file: string): FileState {
+  const read = readBoundedFile(file, YAML_LIMITS.bytes);
+  if (read.kind === "file") return { text: read.text, stat: read.stat };
+  if (read.kind === "missing") return { text: "", stat: undefined };
+  throw new EksTokenError("bad-file", `could not read kubeconfig ${file}: ${read.reason}`, {
+    hint: read.code === "EFBIG" ? "no kubeconfig is that big: check that it is the file you meant, or pass another with --kubeconfig" : "check the path and its permissions, or pass another with --kubeconfig",
+  });
+}
+
+function writeError(file: string, error: unknown, backup?: string): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const kept = backup ? `the previous file is kept as ${backup}` : "the file was not changed";
+  return new EksTokenError("bad-file", `could not write kubeconfig ${file}: ${fileErrorReason(error)}`, {
+    hint: `check the permissions and free space (${kept})`,
+  });
+}
+
+/**
+ * Where writing `file` lands: the end of its symlink chain, which may not
+ * exist yet (a dangling link). kubectl and aws eks update-kubeconfig open the
+ * path for writing, which follows links and creates a missing target; a
+ * dotfiles-managed ~/.kube/config must stay a link.
+ */
+export function writeTarget(file: string): string {
+  let path = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      link = readlinkSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EINVAL" || code === "ENOENT") return path; // not a link, or nothing there yet
+      throw error;
+    }
+    path = resolve(dirname(path), link);
+  }
+  throw Object.assign(new Error("too many levels of symbolic links"), { code: "ELOOP" });
+}
+
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/**
+ * Refuse what kubectl could not write either: an existing file this user may
+ * not write (access(2), so root may, as root's kubectl may), or one that is
+ * not a regular file. Checked before any AWS call and again under the lock.
+ */
+function checkWritable(file: string, stat: Stats | undefined): void {
+  if (stat === undefined) return;
+  if (!stat.isFile()) {
+    throw new EksTokenError("bad-file", `could not write kubeconfig ${file}: it is not a regular file`, {
+      hint: "pass a regular file with --kubeconfig (use --dry-run to print the result instead)",
+    });
+  }
   try {
-    const mode = statSync(file).mode & 0o777;
-    return { text: readFileSync(file, "utf8"), mode };
+    accessSync(writeTarget(file), constants.W_OK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", mode: undefined };
-    throw new EksTokenError("bad-file", `could not read kubeconfig ${file}: ${(error as Error).message}`, {
-      hint: "check the path and its permissions, or pass another with --kubeconfig",
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") throw writeError(file, error);
+    const why = code === "EROFS" ? "it is on a read-only file system" : `it is not writable for this user (mode ${octal(stat.mode)}, owner uid ${stat.uid})`;
+    throw new EksTokenError("bad-file", `could not write kubeconfig ${file}: ${why}, so kubectl could not change it either`, {
+      hint: `make it writable (chmod u+w ${file}) if it is meant to change, or pass another with --kubeconfig (--dry-run prints the result)`,
     });
   }
 }
 
-function writeError(file: string, error: unknown): EksTokenError {
-  if (error instanceof EksTokenError) return error;
-  return new EksTokenError("bad-file", `could not write kubeconfig ${file}: ${(error as Error).message}`, {
-    hint: "check the directory's permissions and free space (the file was not changed)",
-  });
+interface Keep {
+  mode: number;
+  /** Owner and group to give the new file; undefined for a new file (ours, as kubectl makes it). */
+  uid?: number;
+  gid?: number;
 }
 
-/** Temp file in the same directory, fsync, rename: a reader sees the old file or the new one, never half of one. */
-function writeAtomically(path: string, text: string, mode: number): void {
+/**
+ * Temp file in the same directory, fsync, rename: a reader sees the old file
+ * or the new one, never half of one. Mode, owner and group are the old
+ * file's, as kubectl's in-place write keeps them (root editing a user's file
+ * leaves it the user's). Returns false, having changed nothing, when the new
+ * file cannot be given them (another user's file, writable to us through its
+ * group) or the directory refuses a new file: the caller then writes in place.
+ */
+function writeAtomically(path: string, text: string, keep: Keep): boolean {
   const temp = join(dirname(path), `.${basename(path)}.eks-token-${randomBytes(6).toString("hex")}.tmp`);
-  const fd = openSync(temp, "wx", mode);
+  let fd: number;
   try {
-    const data = Buffer.from(text, "utf8");
-    for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
-    fchmodSync(fd, mode); // openSync's mode is reduced by the umask
+    fd = openSync(temp, "wx", 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (keep.uid !== undefined && (code === "EACCES" || code === "EPERM")) return false;
+    throw error;
+  }
+  try {
+    const mine = fstatSync(fd);
+    if (keep.uid !== undefined && keep.gid !== undefined && (mine.uid !== keep.uid || mine.gid !== keep.gid)) {
+      try {
+        fchownSync(fd, keep.uid, keep.gid);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+        closeSync(fd);
+        unlinkSync(temp);
+        return false;
+      }
+    }
+    writeAll(fd, text);
+    fchmodSync(fd, keep.mode); // openSync's mode is reduced by the umask; fchmod after fchown, which clears setuid bits
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, path);
@@ -157,6 +261,23 @@ function writeAtomically(path: string, text: string, mode: number): void {
     closeSync(dir);
   } catch {
     /* not every platform can fsync a directory */
+  }
+  return true;
+}
+
+function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text, "utf8");
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+}
+
+/** kubectl's own way (os.WriteFile on the existing file): truncate and write, keeping inode, owner, group and mode. */
+function writeInPlace(path: string, text: string): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+  try {
+    writeAll(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -193,20 +314,27 @@ function updateFile(file: string, edit: (text: string) => string | null): Update
     const before = readKubeconfigFile(file);
     const after = edit(before.text);
     if (after === null || after === before.text) return { written: false, backup: undefined };
-    // A symlinked kubeconfig (dotfiles) stays a symlink: write through to its target.
-    let target = file;
+    checkWritable(file, before.stat);
+    const backup = before.stat === undefined ? undefined : backupPath(file);
     try {
-      target = realpathSync(file);
-    } catch {
-      /* new file */
-    }
-    try {
-      const backup = before.mode === undefined ? undefined : backupPath(file);
-      if (backup) writeAtomically(backup, before.text, 0o600);
-      writeAtomically(target, after, before.mode ?? 0o600);
+      const target = writeTarget(file);
+      if (before.stat === undefined) {
+        if (target !== file && !existsSync(dirname(target))) {
+          throw new EksTokenError("bad-file", `could not write kubeconfig ${file}: it is a symlink to ${target}, whose directory does not exist`, {
+            hint: `create ${dirname(target)}, or pass another file with --kubeconfig`,
+          });
+        }
+        // A new file (or a dangling link's target): 0600 and ours, as kubectl creates it.
+        writeAtomically(target, after, { mode: 0o600 });
+        return { written: true, backup };
+      }
+      const { mode, uid, gid } = before.stat;
+      // The backup is the owner's too where we can make it so; else it is ours (0600 either way).
+      if (backup && !writeAtomically(backup, before.text, { mode: 0o600, uid, gid })) writeAtomically(backup, before.text, { mode: 0o600 });
+      if (!writeAtomically(target, after, { mode: mode & 0o7777, uid, gid })) writeInPlace(target, after);
       return { written: true, backup };
     } catch (error) {
-      throw writeError(file, error);
+      throw writeError(file, error, backup && existsSync(backup) ? backup : undefined);
     }
   } finally {
     try {
@@ -264,6 +392,8 @@ function profileExists(settings: AwsSettings, profile: string): boolean {
 }
 
 const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+/** A CA bundle: the whole Mozilla set (about 150 certificates) is 220 KB. */
+const CA_FILE_LIMIT = 1024 * 1024;
 
 /** --server with a CA: no AWS call. The CA is embedded, so the entry does not depend on a file staying put. */
 function clusterFromFlags(name: string, server: string, caFile: string | undefined, caData: string | undefined): ClusterInfo {
@@ -280,13 +410,13 @@ function clusterFromFlags(name: string, server: string, caFile: string | undefin
   }
   let pem: string;
   if (caFile !== undefined) {
-    try {
-      pem = readFileSync(caFile, "utf8");
-    } catch (error) {
-      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${(error as Error).message}`, {
+    const read = readBoundedFile(caFile, CA_FILE_LIMIT);
+    if (read.kind !== "file") {
+      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
         hint: "check --certificate-authority",
       });
     }
+    pem = read.text;
   } else {
     pem = /^[A-Za-z0-9+/=\s]+$/.test(caData!) ? Buffer.from(caData!, "base64").toString("utf8") : "";
   }
@@ -373,8 +503,9 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
       hint: "wait a minute and try again, or pass --server and --certificate-authority",
     });
   }
-  // A local cluster on Outposts is known to the authenticator by its id, as aws eks update-kubeconfig writes.
-  const outpost = cluster.outpostConfig !== undefined && cluster.id !== undefined;
+  // A local cluster on Outposts is known to the authenticator by its id, unless it has separate etcd
+  // instances (etcdInstanceType): then by its name, as aws eks update-kubeconfig writes (get_user_entry).
+  const outpost = cluster.outpostConfig !== undefined && cluster.outpostConfig.etcdInstanceType === undefined && cluster.id !== undefined;
   return {
     ...(cluster.arn ? { arn: cluster.arn } : {}),
     clusterId: outpost ? cluster.id! : request.name,
@@ -387,6 +518,59 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
 // ---------------------------------------------------------------------------
 // eks-token kubeconfig
 // ---------------------------------------------------------------------------
+
+type Parse = (text: string, file: string) => Kubeconfig;
+
+/**
+ * parseKubeconfig, once per file and text in a run: parsing is the slow part
+ * of a big kubeconfig (src/bounded-yaml.ts), and the check before the AWS
+ * call, the choice of file and the edit under the lock all need it. The edit
+ * changes the Document it gets, so it must be the last use.
+ */
+function parseOnce(): Parse {
+  const seen = new Map<string, { text: string; config: Kubeconfig }>();
+  return (text, file) => {
+    const hit = seen.get(file);
+    if (hit?.text === text) return hit.config;
+    const config = parseKubeconfig(text, file);
+    seen.set(file, { text, config });
+    return config;
+  };
+}
+
+/**
+ * Which file gets the entries: the first that already holds this cluster,
+ * else the first file, as aws eks update-kubeconfig's KubeconfigSelector
+ * chooses (choose_kubeconfig). Files that are missing are passed over; ones
+ * that cannot be read or are malformed are passed over with a warning (the
+ * first one was checked already).
+ */
+function chooseFile(files: string[], clusterName: string, firstText: string, parseConfig: Parse, logger: Logger): string {
+  for (const [index, file] of files.entries()) {
+    try {
+      const text = index === 0 ? firstText : readKubeconfigFile(file).text;
+      if (hasCluster(parseConfig(text, file), clusterName)) return file;
+    } catch (error) {
+      logger.warn(`${error instanceof EksTokenError ? error.message : String(error)}; looked past it for cluster ${clusterName}`);
+    }
+  }
+  return files[0]!;
+}
+
+/** client-go accepts http, https and socks5 proxies for a cluster (proxy-url). */
+function validateProxyUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    /* reported below */
+  }
+  if (!url || !["http:", "https:", "socks5:"].includes(url.protocol)) {
+    throw new EksTokenError("invalid-input", `invalid --proxy-url ${JSON.stringify(value)}: expected an http://, https:// or socks5:// URL`, {
+      hint: "give the proxy as kubectl's proxy-url takes it, e.g. http://proxy.example.com:3128",
+    });
+  }
+}
 
 export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
   const values = parse(argv, KUBECONFIG_OPTIONS);
@@ -407,10 +591,16 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
   validateClusterId(name);
   if (values["role-arn"]) validateRoleArn(values["role-arn"]);
 
-  // Read the file before any AWS call: a malformed kubeconfig fails at once and is never touched.
-  const file = targetFile(values.kubeconfig, deps);
-  const current = readKubeconfigFile(file);
-  parseKubeconfig(current.text, file);
+  if (values["proxy-url"] !== undefined) validateProxyUrl(values["proxy-url"]);
+  const dryRun = values["dry-run"] ?? false;
+
+  // Before any AWS call: the first file is where a new cluster goes, so a malformed one fails at once and is never
+  // touched, and when it is the only one, a file kubectl could not write is refused at once too.
+  const files = targetFiles(values.kubeconfig, deps);
+  const parseConfig = parseOnce();
+  const first = readKubeconfigFile(files[0]!);
+  parseConfig(first.text, files[0]!);
+  if (!dryRun && files.length === 1) checkWritable(files[0]!, first.stat);
 
   const settings = await loadAwsSettings({ ...(values.region ? { region: values.region } : {}), ...(values.profile ? { profile: values.profile } : {}) }, deps.env);
   // Like aws eks update-kubeconfig: the profile in use (flag or AWS_PROFILE) is written into the entry.
@@ -429,6 +619,7 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
       : await describeCluster({ name, ...(values.profile ? { profile: values.profile } : {}), ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}) }, settings, deps, logger);
 
   const sharedUser = values["shared-user"] ?? false;
+  const userAlias = values["user-alias"] || values["user-name"];
   const entryName = cluster.arn ?? name;
   // A shared user carries the profile, so each profile gets its own shared user rather than changing everyone's.
   const sharedName = profile ? `${SHARED_USER}-${profile}` : SHARED_USER;
@@ -440,22 +631,26 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
     ...(values["role-arn"] ? { roleArn: values["role-arn"] } : {}),
     server: cluster.server,
     caData: cluster.caData,
+    ...(values["proxy-url"] ? { proxyUrl: values["proxy-url"] } : {}),
     clusterName: entryName,
-    userName: values["user-alias"] || values["user-name"] || (sharedUser ? sharedName : entryName),
-    contextName: values.alias || entryName,
+    userName: userAlias || (sharedUser ? sharedName : entryName),
+    // aws eks update-kubeconfig names the context after the user (_make_context: alias or user name); a shared
+    // user's name is not the cluster's, so its contexts keep the cluster's name.
+    contextName: values.alias || userAlias || entryName,
     command: values.command || deps.selfCommand,
     sharedUser,
   };
   const entries = buildEntries(spec);
   const setContext = !(values["no-set-context"] ?? false);
   const merged = (text: string) => {
-    const config = parseKubeconfig(text, file);
+    const config = parseConfig(text, file);
     mergeEntries(config, entries, { setContext });
     return printKubeconfig(config);
   };
 
-  if (values["dry-run"]) {
-    deps.stdout(merged(current.text));
+  const file = chooseFile(files, entries.cluster.name, first.text, parseConfig, logger);
+  if (dryRun) {
+    deps.stdout(merged(file === files[0] ? first.text : readKubeconfigFile(file).text));
     return 0;
   }
   const result = updateFile(file, merged);
@@ -479,15 +674,16 @@ export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: L
   const file = targetFile(values.kubeconfig, deps);
   const command = values.command || deps.selfCommand;
   const current = readKubeconfigFile(file);
-  if (current.mode === undefined) {
+  if (current.stat === undefined) {
     throw new EksTokenError("bad-file", `could not read kubeconfig ${file}: it does not exist`, { hint: "pass the file with --kubeconfig" });
   }
-  parseKubeconfig(current.text, file);
+  const parseConfig = parseOnce();
+  parseConfig(current.text, file);
 
   // Filled by the edit, which runs on the text read under the lock (what is reported is what was written).
   let outcome: ConvertResult = { converted: [], left: [] };
   const converted = (text: string): string | null => {
-    const config = parseKubeconfig(text, file);
+    const config = parseConfig(text, file);
     outcome = convertKubeconfig(config, command);
     return outcome.converted.length > 0 ? printKubeconfig(config) : null;
   };

@@ -33,6 +33,8 @@ export interface EksEmulatorCluster {
   status?: string;
   /** Set for a local cluster on Outposts: DescribeCluster then carries this id and an outpostConfig. */
   outpostClusterId?: string;
+  /** An Outposts cluster with separate etcd instances: outpostConfig.etcdInstanceType is set. */
+  outpostEtcdInstanceType?: string;
 }
 
 export interface EksEmulatorOptions {
@@ -215,7 +217,14 @@ function describe(req: http.IncomingMessage, clusters: Map<string, EksEmulatorCl
     platformVersion: "eks.10",
     tags: {},
     ...(cluster.outpostClusterId
-      ? { id: cluster.outpostClusterId, outpostConfig: { outpostArns: [`arn:aws:outposts:${region}:${account}:outpost/op-0123456789abcdef0`], controlPlaneInstanceType: "m5.large" } }
+      ? {
+          id: cluster.outpostClusterId,
+          outpostConfig: {
+            outpostArns: [`arn:aws:outposts:${region}:${account}:outpost/op-0123456789abcdef0`],
+            controlPlaneInstanceType: "m5.large",
+            ...(cluster.outpostEtcdInstanceType ? { etcdInstanceType: cluster.outpostEtcdInstanceType } : {}),
+          },
+        }
       : {}),
   };
 }

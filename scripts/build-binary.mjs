@@ -20,7 +20,7 @@
 //    darwin-arm64 (Apple Silicon runs nothing unsigned), but leaves the Developer
 //    ID signature of the x64 runtime in place, where it no longer matches the
 //    file; a broken signature is worse than none, so it is removed (macho-unsign).
-//    The tests check both (test/binaries.test.ts).
+//    The tests check both (test/release/binaries.test.ts).
 //
 // Bun is a build tool here, never a dependency of the npm package.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

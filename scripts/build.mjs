@@ -4,14 +4,14 @@
 //   dist/sdk-chain.cjs  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
 //   dist/tools.cjs      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
 //   dist/eks.cjs        the EKS client (kubeconfig's DescribeCluster)
-// main.ts loads ./aws.js with import(); here that import becomes require("./aws.cjs"),
+// main.ts loads ./bundles/aws.js with import(); here that import becomes require("./aws.cjs"),
 // so the SDK is neither parsed nor run unless a token has to be made.
 // CJS, not ESM: a CJS bundle starts measurably faster on Node 20 (README).
 import { build } from "esbuild";
 import { chmodSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LAZY_IMPORT } from "./bundles.mjs";
+import { bundleEntry, LAZY_IMPORT } from "./bundles.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -35,7 +35,7 @@ const common = {
   mainFields: ["module", "main"],
 };
 
-// ./aws.js, ./sdk-chain.js and ./tools.js, imported from anywhere, become the sibling bundles.
+// src/bundles/{aws,sdk-chain,tools,eks}.js, imported from anywhere, become the sibling bundles.
 const lazyBundles = {
   name: "lazy-bundles",
   setup(b) {
@@ -53,24 +53,24 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: [join(root, "src/tools.ts")],
+    entryPoints: [join(root, bundleEntry("tools"))],
     outfile: join(root, "dist/tools.cjs"),
     plugins: [lazyBundles],
   }),
   build({
     ...common,
-    entryPoints: [join(root, "src/aws.ts")],
+    entryPoints: [join(root, bundleEntry("aws"))],
     outfile: join(root, "dist/aws.cjs"),
     plugins: [lazyBundles],
   }),
   build({
     ...common,
-    entryPoints: [join(root, "src/sdk-chain.ts")],
+    entryPoints: [join(root, bundleEntry("sdk-chain"))],
     outfile: join(root, "dist/sdk-chain.cjs"),
   }),
   build({
     ...common,
-    entryPoints: [join(root, "src/eks.ts")],
+    entryPoints: [join(root, bundleEntry("eks"))],
     outfile: join(root, "dist/eks.cjs"),
   }),
 ]);

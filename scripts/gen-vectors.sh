@@ -2,7 +2,7 @@
 # Regenerates test/vectors/aws-eks-get-token.json: known-answer vectors taken
 # from the reference implementation, `aws eks get-token` (AWS CLI v1), run under
 # a frozen clock (libfaketime) with fixed example credentials. The test
-# test/presign.test.ts asserts eks-token produces the same token, byte for byte.
+# test/token/presign.test.ts asserts eks-token produces the same token, byte for byte.
 #
 # Needs: aws (AWS CLI v1), faketime (apt-get install faketime), python3.
 # Usage: scripts/gen-vectors.sh [output-file]

@@ -4,10 +4,10 @@
 import { writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { run } from "./cli.js";
-import type { Deps } from "./deps.js";
-import { EksTokenError } from "./errors.js";
-import { mebibytes, MAX_STDIN_BYTES } from "./limits.js";
+import { run } from "./cli/run.js";
+import type { Deps } from "./cli/deps.js";
+import { EksTokenError } from "./cli/errors.js";
+import { mebibytes, MAX_STDIN_BYTES } from "./cli/limits.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
 /** Defined true when compiled into the single executable (scripts/build-binary.mjs). */
@@ -51,8 +51,8 @@ const deps: Deps = {
     const { isatty } = require("node:tty") as typeof import("node:tty");
     return isatty(0) && isatty(2);
   },
-  loadAws: () => import("./aws.js"),
-  loadTools: () => import("./tools.js"),
+  loadAws: () => import("./bundles/aws.js"),
+  loadTools: () => import("./bundles/tools.js"),
   readStdin: async () => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -70,7 +70,7 @@ const deps: Deps = {
   },
   // The single binary itself, or the bundle (dist/eks-token.cjs: executable, with a shebang).
   selfCommand: inBinary ? process.execPath : resolve(process.argv[1] ?? process.execPath),
-  promptMfaCode: async (serial) => (await import("./prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
+  promptMfaCode: async (serial) => (await import("./aws/mfa-prompt.js")).promptMfaCode(serial, (t) => writeAll(2, t)),
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
   home: process.env["HOME"] || homedir(),
   uid: process.getuid?.() ?? -1,

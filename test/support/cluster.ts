@@ -1,7 +1,7 @@
 /**
  * A whole EKS-like cluster on loopback, for the end-to-end tests and `npm run
  * demo`: the STS emulator, an HTTPS API-server stand-in that authenticates
- * bearer tokens with eks-token's own verifier (src/verify.ts) against that
+ * bearer tokens with eks-token's own verifier (src/identity/verify.ts) against that
  * emulator, and an aws-auth style mapping from IAM ARNs to Kubernetes users.
  *
  * The verifier replays a token to STS as the real server does. A token signed
@@ -13,8 +13,8 @@ import http from "node:http";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stsHostProblem } from "../../src/endpoint.js";
-import { verifyToken, type Identity, type StsFetch } from "../../src/verify.js";
+import { stsHostProblem } from "../../src/aws/endpoint.js";
+import { verifyToken, type Identity, type StsFetch } from "../../src/identity/verify.js";
 import { startApiServer, type ApiServer, type MappedUser } from "./apiserver.js";
 import { startStsEmulator, type EmulatorRole, type EmulatorUser, type StsEmulator } from "./sts-emulator.js";
 import { makeTestCa, type TestCa } from "./tls.js";

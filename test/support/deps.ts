@@ -2,7 +2,7 @@
  * An in-process world for run(argv, deps): captured stdio, an injectable
  * clock, the real AWS and tools modules from source.
  */
-import type { Deps } from "../../src/deps.js";
+import type { Deps } from "../../src/cli/deps.js";
 import { CLI } from "./cli.js";
 
 export interface Captured {
@@ -20,8 +20,8 @@ export function testDeps(overrides: Partial<Deps> = {}): Captured {
     stdout: (t) => (out += t),
     stderr: (t) => (err += t),
     isTerminal: () => false,
-    loadAws: () => import("../../src/aws.js"),
-    loadTools: () => import("../../src/tools.js"),
+    loadAws: () => import("../../src/bundles/aws.js"),
+    loadTools: () => import("../../src/bundles/tools.js"),
     readStdin: async () => "",
     selfCommand: CLI,
     promptMfaCode: () => Promise.reject(new Error("no prompt in tests")),

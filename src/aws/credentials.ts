@@ -1,0 +1,414 @@
+/**
+ * The AWS side of the miss path: the SDK's credential provider chain, then an
+ * optional AssumeRole, behind one function. Everything the chain supports
+ * works here because it is the chain (env, shared config and credentials
+ * files, role_arn with source_profile or credential_source, credential_process,
+ * SSO, web identity / IRSA, container credentials / EKS Pod Identity, IMDSv2).
+ * Errors are turned into one EksTokenError line with what to do next.
+ *
+ * The SDK packages are imported where they are needed, not at the top: in the
+ * CommonJS bundle that keeps them from being evaluated on paths that do not use
+ * them (the whole chain and the STS client cost tens of milliseconds to load,
+ * and static environment credentials need neither).
+ */
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { Deadline } from "./deadline.js";
+import type { EndpointSettings } from "./endpoint.js";
+import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
+import { EksTokenError } from "../cli/errors.js";
+import type { BoundedHttpHandler } from "./http-handler.js";
+import { AWS_MAX_ATTEMPTS, CREDENTIAL_CHAIN_MS, seconds } from "../cli/limits.js";
+import type { Logger } from "../cli/log.js";
+import type { SigningCredentials } from "../token/presign.js";
+
+export interface CredentialRequest {
+  /** --profile; undefined means AWS_PROFILE or the chain's default. */
+  profile: string | undefined;
+  /** The profile name the user sees in messages (flag, AWS_PROFILE or "default"). */
+  profileLabel: string;
+  endpoint: EndpointSettings;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
+  forwardSessionName: boolean;
+  /** Whether we may ask for an MFA code. */
+  interactive: boolean;
+  /** The credential_process the profile (or a source_profile it chains to) runs, if any (aws/config.ts credentialProcessOf). */
+  credentialProcess?: string;
+  /** The environment the SDK's providers read (they read process.env themselves: pass that). */
+  env: Readonly<Record<string, string | undefined>>;
+  now: () => Date;
+}
+
+export interface CredentialDeps {
+  logger: Logger;
+  /** Reads an MFA code from the terminal; only called when interactive. */
+  promptMfaCode: (serial: string) => Promise<string>;
+}
+
+export interface ResolvedCredentials {
+  credentials: SigningCredentials;
+  /** Human name of what answered, e.g. "environment variables" or "AssumeRole arn:…". */
+  source: string;
+  /** The caller's ARN when we learned it on the way (AssumeRole, --forward-session-name). */
+  arn?: string;
+}
+
+/** Names for the SDK's credential feature ids ($source), shown with --verbose. */
+const SOURCE_NAMES: Record<string, string> = {
+  CREDENTIALS_ENV_VARS: "environment variables",
+  CREDENTIALS_PROFILE: "shared config profile",
+  CREDENTIALS_PROFILE_SOURCE_PROFILE: "profile role_arn with source_profile",
+  CREDENTIALS_PROFILE_NAMED_PROVIDER: "profile role_arn with credential_source",
+  CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN: "profile web_identity_token_file",
+  CREDENTIALS_PROFILE_SSO: "profile SSO",
+  CREDENTIALS_PROFILE_SSO_LEGACY: "profile SSO (legacy)",
+  CREDENTIALS_SSO: "SSO",
+  CREDENTIALS_SSO_LEGACY: "SSO (legacy)",
+  CREDENTIALS_PROFILE_PROCESS: "profile credential_process",
+  CREDENTIALS_PROCESS: "credential_process",
+  CREDENTIALS_STS_ASSUME_ROLE: "STS AssumeRole",
+  CREDENTIALS_STS_ASSUME_ROLE_WEB_ID: "web identity token (IRSA)",
+  CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: "web identity token (IRSA)",
+  CREDENTIALS_HTTP: "container credentials (EKS Pod Identity / ECS)",
+  CREDENTIALS_IMDS: "EC2 instance metadata (IMDSv2)",
+};
+
+function describeSource(credentials: AwsCredentialIdentity): string {
+  const features = Object.keys((credentials as { $source?: Record<string, string> }).$source ?? {});
+  const names = features.map((f) => SOURCE_NAMES[f]).filter(Boolean);
+  return names.length > 0 ? [...new Set(names)].join(" → ") : "the AWS SDK credential chain";
+}
+
+/**
+ * Every SDK client we build (ours, and those the credential chain builds
+ * from clientConfig) sends through one BoundedHttpHandler: connection, answer
+ * and body limits on each request (src/cli/limits.ts), one retry.
+ */
+function clientLimits(handler: BoundedHttpHandler) {
+  return { maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: handler };
+}
+
+/**
+ * The SDK's log lines go to --verbose. Its credential providers report why
+ * each link of the chain passed in these lines only ("@smithy/property-provider
+ * -> …"); `onProviderError` receives those reasons.
+ */
+function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
+  const debug = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    const reason = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/.exec(line)?.[1];
+    if (reason !== undefined) onProviderError?.(reason);
+    logger.debug(line);
+  };
+  return { debug, info: debug, warn: debug, error: debug, trace: () => {} };
+}
+
+/**
+ * Some SDK code writes to the console instead of the logger it is given (the
+ * container-credentials provider builds its own request handler, whose
+ * request timer warns through console.warn): while the chain runs, the
+ * console goes to --verbose like the rest of the SDK's lines. Returns the undo.
+ */
+function consoleToDebug(logger: Logger): () => void {
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, trace: console.trace };
+  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+  Object.assign(console, { log: debug, info: debug, warn: debug, error: debug, debug, trace: debug });
+  return () => Object.assign(console, saved);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? "";
+}
+
+function hostOf(settings: EndpointSettings, fallback: string): string {
+  try {
+    return settings.endpointUrl ? new URL(settings.endpointUrl).host : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** What the chain saw on its way to failing: the reasons links passed on, and the handler its clients sent through. */
+interface ChainTrace {
+  providerErrors: string[];
+  handler: BoundedHttpHandler;
+}
+
+/**
+ * Why a credential_process failed, from the reasons the chain's links gave:
+ * the process provider's reason is logged and then lost, because the chain
+ * moves on to the next link and ends with "Could not load credentials from
+ * any providers".
+ */
+function credentialProcessFailure(request: CredentialRequest, trace: ChainTrace): string | undefined {
+  for (const reason of [...trace.providerErrors].reverse()) {
+    const invalid = /^Profile (.+?) credential_process ((?:returned|did not return) [^\n]*?)\.?$/.exec(firstLine(reason));
+    if (invalid) return `the credential_process of profile ${invalid[1]} ${invalid[2]}`;
+    if (/^Command failed: /.test(reason)) return `the credential_process of profile ${request.profileLabel} failed: ${firstLine(reason)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The request failure behind a chain error. Some providers keep only the
+ * text of the error they met (the SSO provider wraps it in a new error), so
+ * the handler's last failure is matched by its message too.
+ */
+function networkCause(error: unknown, trace: ChainTrace): unknown {
+  const last = trace.handler.lastFailure;
+  if (last && messageOf(error).includes(last.message)) return last;
+  return isNetworkError(error) ? error : undefined;
+}
+
+/** Map an error from the provider chain to what the user should do. */
+function chainError(error: unknown, request: CredentialRequest, trace: ChainTrace): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const message = messageOf(error);
+  const profile = request.profileLabel;
+  // The SDK words this several ways (expired session, expired token it cannot refresh, invalid session),
+  // but each asks for `aws sso login`.
+  if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
+    return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
+      hint: `run: aws sso login --profile ${profile}`,
+      cause: error,
+    });
+  }
+  const processFailure = credentialProcessFailure(request, trace);
+  if (processFailure) {
+    return new EksTokenError("credentials", `could not get AWS credentials: ${processFailure}`, {
+      hint: `run it yourself (${request.credentialProcess ?? "the profile's credential_process"}) and check that it prints Version 1 JSON with AccessKeyId, SecretAccessKey and, for temporary keys, SessionToken and a future Expiration`,
+      cause: error,
+    });
+  }
+  const network = networkCause(error, trace);
+  if (network !== undefined) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${firstLine(messageOf(network))}`, {
+      hint: "check the network path to the credential source (SSO, STS, container or instance metadata endpoint) and proxy settings",
+      cause: error,
+    });
+  }
+  if (/Could not load credentials from any providers/i.test(message)) {
+    return new EksTokenError(
+      "no-credentials",
+      "could not find AWS credentials: tried environment variables, SSO, the shared config and credentials files, credential_process, web identity (IRSA), container credentials and instance metadata",
+      { hint: `run aws configure, or aws sso login --profile ${profile}, or set AWS_PROFILE`, cause: error },
+    );
+  }
+  if (/Profile .* could not be found|could not resolve credentials using profile|Could not find profile/i.test(message) || /profile/i.test(message) && /not found|could not be found/i.test(message)) {
+    return new EksTokenError("no-credentials", `could not find AWS credentials for profile ${profile}: ${message}`, {
+      hint: "check the profile name in ~/.aws/config (aws configure list-profiles)",
+      cause: error,
+    });
+  }
+  return new EksTokenError("credentials", `could not get AWS credentials (profile ${profile}): ${firstLine(message)}`, {
+    hint: "run with --verbose to see which credential source failed",
+    cause: error,
+  });
+}
+
+/**
+ * What the chain was waiting on when its deadline passed: a request of one of
+ * its SDK clients, else the remote provider that builds its own requests
+ * (container credentials when configured, else instance metadata).
+ */
+function chainTimeout(request: CredentialRequest, handler: BoundedHttpHandler): EksTokenError {
+  const within = seconds(CREDENTIAL_CHAIN_MS);
+  const busy = handler.busy[0];
+  if (busy) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${busy} did not finish answering within ${within}`, {
+      hint: "check the network path to it and proxy settings",
+    });
+  }
+  const env = request.env;
+  const container = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] ? "169.254.170.2" : hostOfUrl(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+  if (container) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: the container credentials endpoint ${container} did not answer within ${within}`, {
+      hint: "check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) and that the EKS Pod Identity or ECS agent is running",
+    });
+  }
+  const imds = hostOfUrl(env["AWS_EC2_METADATA_SERVICE_ENDPOINT"]) ?? "169.254.169.254";
+  return new EksTokenError("unreachable", `could not get AWS credentials: the instance metadata endpoint ${imds} did not answer within ${within}`, {
+    hint: "check the instance's metadata options (IMDSv2 hop limit), or set AWS_EC2_METADATA_DISABLED=true off EC2",
+  });
+}
+
+function hostOfUrl(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): Promise<STSClient> {
+  const { STSClient, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
+  return new STSClient({
+    region: settings.region,
+    credentials,
+    useFipsEndpoint: settings.useFips,
+    useDualstackEndpoint: settings.useDualstack,
+    useGlobalEndpoint: settings.useGlobalEndpoint,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    logger: sdkLogger(logger),
+    ...clientLimits(new BoundedHttpHandler(sdkLogger(logger))),
+  });
+}
+
+function stsCallError(error: unknown, what: string, request: CredentialRequest, host: string): EksTokenError {
+  const name = errorName(error);
+  const message = firstLine(messageOf(error));
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not reach STS at ${host} to ${what}: ${failureProblem(error)}`, {
+      hint: "check the network, AWS_ENDPOINT_URL_STS and proxy settings",
+      cause: error,
+    });
+  }
+  if (name === "AccessDenied" || name === "AccessDeniedException") {
+    return new EksTokenError("assume-role-denied", `could not assume role ${request.roleArn}: access denied: ${message}`, {
+      hint: "check the role's trust policy allows your identity (and --external-id if it requires one)",
+      cause: error,
+    });
+  }
+  if (name === "ExpiredToken" || name === "ExpiredTokenException") {
+    return new EksTokenError("credentials", `could not ${what}: the base credentials have expired`, {
+      hint: `refresh them (aws sso login --profile ${request.profileLabel}, or new keys)`,
+      cause: error,
+    });
+  }
+  return new EksTokenError("assume-role", `could not ${what}: ${name ? `${name}: ` : ""}${message}`, {
+    hint: "check --role-arn, --external-id and the base credentials",
+    cause: error,
+  });
+}
+
+/** The caller's session name: the part after ":" in an assumed-role UserId (what aws-iam-authenticator forwards). */
+async function callerSessionName(client: STSClient, request: CredentialRequest, host: string): Promise<string | undefined> {
+  try {
+    const { GetCallerIdentityCommand } = await import("../bundles/sdk-chain.js");
+    const identity = await client.send(new GetCallerIdentityCommand({}));
+    const parts = (identity.UserId ?? "").split(":");
+    return parts.length === 2 ? parts[1] : undefined;
+  } catch (error) {
+    throw stsCallError(error, "read the caller's session name (--forward-session-name)", request, host);
+  }
+}
+
+/**
+ * The chain's first link, alone: with no profile named, static keys in the
+ * environment answer before anything else (credential-provider-node's
+ * defaultProvider), so taking them with the same provider is the same result
+ * without loading the rest of the chain.
+ */
+async function environmentFirst(request: CredentialRequest, env: Readonly<Record<string, string | undefined>>, logger: Logger) {
+  if (request.profile || env["AWS_PROFILE"] || !env["AWS_ACCESS_KEY_ID"] || !env["AWS_SECRET_ACCESS_KEY"]) return undefined;
+  const { fromEnv } = await import("@aws-sdk/credential-provider-env");
+  return fromEnv({ logger: sdkLogger(logger) });
+}
+
+/**
+ * The SDK's whole provider chain, bounded: the clients it builds send through
+ * our handler, and the chain as a whole must answer within
+ * CREDENTIAL_CHAIN_MS (the clock stops while an MFA code is asked for; a
+ * credential_process, which may be asking its user something, has none).
+ */
+async function fromChain(request: CredentialRequest, deps: CredentialDeps): Promise<AwsCredentialIdentity> {
+  const { logger } = deps;
+  const { fromNodeProviderChain, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
+  const trace: ChainTrace = { providerErrors: [], handler: new BoundedHttpHandler(sdkLogger(logger)) };
+  const chainLogger = sdkLogger(logger, (reason) => trace.providerErrors.push(reason));
+  const deadline = request.credentialProcess === undefined ? new Deadline(CREDENTIAL_CHAIN_MS, () => chainTimeout(request, trace.handler)) : undefined;
+  const provider = fromNodeProviderChain({
+    ...(request.profile ? { profile: request.profile } : {}),
+    logger: chainLogger,
+    clientConfig: { region: request.endpoint.region, logger: chainLogger, ...clientLimits(trace.handler) },
+    mfaCodeProvider: async (serial: string) => {
+      if (!request.interactive) {
+        throw new EksTokenError("mfa-unavailable", `could not get an MFA code for ${serial}: no terminal to ask on`, {
+          hint: "run eks-token once in a terminal, or set interactiveMode: IfAvailable in the kubeconfig user's exec section",
+        });
+      }
+      deadline?.pause();
+      try {
+        return await deps.promptMfaCode(serial);
+      } finally {
+        deadline?.resume();
+      }
+    },
+  });
+  const restoreConsole = consoleToDebug(logger);
+  try {
+    return await (deadline ? deadline.race(provider()) : provider());
+  } catch (error) {
+    throw chainError(error, request, trace);
+  } finally {
+    deadline?.clear();
+    restoreConsole();
+  }
+}
+
+export async function resolveCredentials(request: CredentialRequest, deps: CredentialDeps): Promise<ResolvedCredentials> {
+  const logger = deps.logger;
+  const region = request.endpoint.region;
+  const started = Date.now();
+  const environment = await environmentFirst(request, request.env, logger);
+  const base = environment ? await environment() : await fromChain(request, deps);
+  const source = describeSource(base);
+  logger.debug(`credentials from ${source} (access key ${base.accessKeyId}) in ${Date.now() - started} ms`);
+  if (!request.roleArn) {
+    return { credentials: toSigning(base), source };
+  }
+
+  const host = hostOf(request.endpoint, `sts.${region}`);
+  const client = await stsClient(base, request.endpoint, logger);
+  let sessionName = request.sessionName;
+  if (request.forwardSessionName) {
+    sessionName = await callerSessionName(client, request, host);
+    if (!sessionName) logger.debug("--forward-session-name: the caller is not an assumed-role session; using the default session name");
+  }
+  sessionName ??= `eks-token-${request.now().getTime()}`;
+  const assumeStarted = Date.now();
+  try {
+    const { AssumeRoleCommand } = await import("../bundles/sdk-chain.js");
+    const response = await client.send(
+      new AssumeRoleCommand({
+        RoleArn: request.roleArn,
+        RoleSessionName: sessionName,
+        ...(request.externalId ? { ExternalId: request.externalId } : {}),
+      }),
+    );
+    const c = response.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new Error("STS returned no credentials");
+    }
+    logger.debug(`assumed ${request.roleArn} as session ${sessionName} in ${Date.now() - assumeStarted} ms`);
+    return {
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      },
+      source: `${source} → AssumeRole ${request.roleArn}`,
+      ...(response.AssumedRoleUser?.Arn ? { arn: response.AssumedRoleUser.Arn } : {}),
+    };
+  } catch (error) {
+    throw stsCallError(error, `assume role ${request.roleArn}`, request, host);
+  } finally {
+    client.destroy();
+  }
+}
+
+function toSigning(c: AwsCredentialIdentity): SigningCredentials {
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    ...(c.expiration ? { expiration: c.expiration } : {}),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * `eks-token cache list` and `eks-token cache clear [--cluster-name X]`.
+ * The listing shows what each entry is for and when it expires, never a token.
+ * `clear` also removes the locks and temp files no running eks-token holds.
+ */
+import { isFresh, TokenCache, type CacheEntry } from "./store.js";
+import type { Deps } from "../cli/deps.js";
+import { formatTimestamp } from "../token/exec-credential.js";
+import type { Logger } from "../cli/log.js";
+import { cacheDir } from "../token/command.js";
+
+export interface CacheFlags {
+  cacheDir?: string;
+  clusterId?: string;
+  output: "table" | "json";
+  cacheMarginMs: number;
+}
+
+interface Row {
+  cluster: string;
+  region: string;
+  role: string;
+  profile: string;
+  identity: string;
+  expires: string;
+  state: string;
+  file: string;
+}
+
+function state(entry: CacheEntry, now: Date, marginMs: number): string {
+  if (!("token" in entry)) return `not cached: ${entry.uncached}`;
+  if (isFresh(entry, now, marginMs)) return "valid";
+  return Date.parse(entry.expiration) > now.getTime() ? "refresh due" : "expired";
+}
+
+function rows(cache: TokenCache, flags: CacheFlags, now: Date): Row[] {
+  return cache
+    .list()
+    .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
+    .map(({ key, entry, problem }) => ({
+      cluster: entry?.cluster ?? "?",
+      region: entry?.region ?? "?",
+      role: entry?.role ?? "-",
+      profile: entry?.profile ?? "-",
+      identity: entry?.arn ?? "-",
+      expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
+      state: entry ? state(entry, now, flags.cacheMarginMs) : `unusable: ${problem ?? "unreadable"}`,
+      file: `${key.slice(0, 12)}…`,
+    }));
+}
+
+function table(data: Row[]): string {
+  const header: Row = { cluster: "CLUSTER", region: "REGION", role: "ROLE", profile: "PROFILE", identity: "IDENTITY", expires: "EXPIRES", state: "STATE", file: "FILE" };
+  const columns = Object.keys(header) as Array<keyof Row>;
+  const widths = columns.map((c) => Math.max(...[header, ...data].map((r) => r[c].length)));
+  return [header, ...data].map((r) => columns.map((c, i) => r[c].padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+export function runCacheList(flags: CacheFlags, deps: Deps, logger: Logger): number {
+  const { dir } = cacheDir(flags, deps);
+  const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
+  const data = rows(cache, flags, deps.now());
+  if (flags.output === "json") deps.stdout(`${JSON.stringify({ dir, entries: data }, null, 2)}\n`);
+  else if (data.length === 0) logger.warn(`no cached tokens in ${dir}`);
+  else deps.stdout(table(data));
+  return 0;
+}
+
+export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): number {
+  const { dir } = cacheDir(flags, deps);
+  const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
+  // Unreadable entries cannot be matched to a cluster: `clear` without a filter removes them too.
+  const keys = cache
+    .list()
+    .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
+    .map(({ key }) => key);
+  const removed = cache.remove(keys);
+  const leftovers = cache.sweep(deps.now());
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  deps.stdout(
+    `removed ${plural(removed, "cached token", "cached tokens")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
+      `${leftovers > 0 ? ` and ${plural(leftovers, "leftover lock or temp file", "leftover lock or temp files")}` : ""} from ${dir}\n`,
+  );
+  return 0;
+}

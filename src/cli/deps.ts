@@ -1,0 +1,31 @@
+/**
+ * The injected world. Only main.ts builds the real one; tests build their own.
+ */
+import type { Env } from "../aws/config.js";
+
+export interface Deps {
+  /** Must be process.env outside tests that stub the AWS module: the SDK's credential chain reads process.env itself. */
+  env: Env;
+  now: () => Date;
+  /** The command's result (credential, token, help): nothing else ever goes here. */
+  stdout: (text: string) => void;
+  /** Diagnostics. */
+  stderr: (text: string) => void;
+  /** A terminal is attached (stdin and stderr are TTYs): we may prompt outside kubectl. */
+  isTerminal: () => boolean;
+  /** Loads the miss-path module (SDK, signer) on demand: the seam that keeps the hit path light. */
+  loadAws: () => Promise<typeof import("../bundles/aws.js")>;
+  /** Loads the other commands' bundle (decode, verify, whoami, aws-auth, kubeconfig). */
+  loadTools: () => Promise<typeof import("../bundles/tools.js")>;
+  /** Reads all of standard input (for `-` arguments). */
+  readStdin: () => Promise<string>;
+  /** How to run this program again: the absolute path written into kubeconfig exec entries. */
+  selfCommand: string;
+  /** Asks for an MFA code on the terminal. */
+  promptMfaCode: (serial: string) => Promise<string>;
+  version: string;
+  /** The user's home directory (default cache and AWS config locations). */
+  home: string;
+  /** Our uid: cache files owned by anyone else are not trusted (-1 where there are no uids). */
+  uid: number;
+}

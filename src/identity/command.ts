@@ -1,0 +1,245 @@
+/**
+ * decode, verify and whoami: what a token says, whether the cluster will take
+ * it, and who the cluster will see. The checks are the server's own
+ * (src/identity/verify.ts); these commands only gather input and render.
+ */
+import type { ParseArgsConfig } from "node:util";
+import { outputOf, parse, parsePositionals, usage } from "../cli/args.js";
+import type { Deps } from "../cli/deps.js";
+import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
+import { EksTokenError } from "../cli/errors.js";
+import type { Logger } from "../cli/log.js";
+import { httpStsFetch } from "./sts-fetch.js";
+import { TOKEN_PREFIX } from "../token/encoding.js";
+import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch, type TokenFacts } from "./verify.js";
+import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "../token/command.js";
+import { parseExecInfo } from "../token/exec-credential.js";
+
+/** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
+export function extractToken(input: string): string {
+  const text = input.trim();
+  if (text.startsWith("{")) {
+    try {
+      const token = (JSON.parse(text) as { status?: { token?: unknown } }).status?.token;
+      if (typeof token === "string") return token;
+    } catch {
+      /* not JSON after all: treat as a token and let the checks say what is wrong */
+    }
+  }
+  return text.replace(/^Bearer\s+/i, "");
+}
+
+async function tokenArgument(positionals: string[], deps: Deps): Promise<string> {
+  if (positionals.length > 1) throw usage("give one token");
+  const arg = positionals[0];
+  const input = arg === undefined || arg === "-" ? await deps.readStdin() : arg;
+  const token = extractToken(input);
+  if (token === "") throw usage("no token given: pass it as an argument or on standard input (-)");
+  return token;
+}
+
+/**
+ * The server's format checks as a server of the given partition and region
+ * would apply them. Without --partition, the partition of the region; without
+ * --region, the region the token was signed for stands for the server's (an
+ * EKS cluster's authenticator runs in the cluster's region, where its tokens
+ * are usually made). decode adds STS's own clock check; verify leaves it to STS.
+ */
+function check(token: string, now: Date, options: { partition?: string; region?: string; stsClock: boolean }): { result: CheckResult; partition: string } {
+  const regionFor = (facts: TokenFacts) => options.region ?? facts.credentialRegion;
+  const partitionFor = (facts: TokenFacts): string => {
+    if (options.partition) return options.partition;
+    const r = regionFor(facts);
+    return r ? partitionOf(r) : "aws";
+  };
+  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: (host, facts) => stsHostProblem(host, partitionFor(facts), regionFor(facts)) });
+  return { result, partition: partitionFor(result.facts) };
+}
+
+function flagsOf(values: { partition?: string | undefined; region?: string | undefined }): { partition?: string; region?: string } {
+  return { ...(values.partition ? { partition: values.partition } : {}), ...(values.region ? { region: values.region } : {}) };
+}
+
+function table(rows: Array<[string, string]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") + "\n";
+}
+
+const DECODE_OPTIONS = {
+  output: { type: "string", short: "o" },
+  partition: { type: "string" },
+  region: { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** eks-token decode [TOKEN | -]: offline, never a network call. */
+export async function runDecode(argv: string[], deps: Deps, _logger: Logger): Promise<number> {
+  const { values, positionals } = parsePositionals(argv, DECODE_OPTIONS);
+  const output = outputOf(values.output);
+  const token = await tokenArgument(positionals, deps);
+  const now = deps.now();
+  const { result, partition } = check(token, now, { ...flagsOf(values), stsClock: true });
+  const f = result.facts;
+  const region = f.credentialRegion;
+  const failed = result.checks.find((c) => !c.ok);
+  if (output === "json") {
+    deps.stdout(
+      `${JSON.stringify(
+        {
+          valid: result.ok,
+          stsHost: f.host ?? null,
+          region: region ?? null,
+          partition,
+          accessKeyId: f.accessKeyId ?? null,
+          sessionToken: f.hasSessionToken,
+          clusterId: null,
+          signedHeaders: f.signedHeaders,
+          signedAt: f.signedAt?.toISOString() ?? null,
+          expiresAt: f.expiresAt?.toISOString() ?? null,
+          checks: result.checks,
+          ...(failed ? { reason: failed.detail } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    const remaining = f.expiresAt ? Math.round((f.expiresAt.getTime() - now.getTime()) / 1000) : undefined;
+    deps.stdout(
+      table([
+        ["STS host", f.host ?? "-"],
+        ["region", region ?? "-"],
+        ["partition", partition],
+        ["access key id", f.accessKeyId ?? "-"],
+        ["session token", f.hasSessionToken ? "present (temporary credentials)" : "absent (long-term keys)"],
+        ["cluster id", "not carried by the token: x-k8s-aws-id is signed, not sent (check it with eks-token verify --cluster-id)"],
+        ["signed headers", f.signedHeaders.join(";") || "-"],
+        ["signed at", f.signedAt?.toISOString() ?? "-"],
+        ["server expiry", f.expiresAt ? `${f.expiresAt.toISOString()} (${remaining! >= 0 ? `${remaining} s left` : `expired ${-remaining!} s ago`})` : "-"],
+      ]) +
+        "\n" +
+        result.checks.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(21)} ${c.detail}`).join("\n") +
+        `\n\n${result.ok ? "valid: the server's format checks pass (only STS can check the signature)" : `invalid: ${failed!.detail}`}\n`,
+    );
+  }
+  if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${failed!.detail}`, { hint: "make a new token with eks-token" });
+  return 0;
+}
+
+const VERIFY_OPTIONS = {
+  ...DECODE_OPTIONS,
+  "cluster-id": { type: "string", short: "i" },
+  "cluster-name": { type: "string" },
+  "connect-to": { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+function renderIdentity(identity: Identity, extra: Array<[string, string]>, output: "text" | "json", deps: Deps): void {
+  if (output === "json") {
+    deps.stdout(`${JSON.stringify(identity, null, 2)}\n`);
+    return;
+  }
+  deps.stdout(
+    table([
+      ["ARN", identity.arn],
+      ["canonical ARN", `${identity.canonicalArn}   (what aws-auth mapRoles/mapUsers and access entries match)`],
+      ["account", identity.accountId || "-"],
+      ["user id", identity.userId || "-"],
+      ["session name", identity.sessionName ?? "-"],
+      ["access key id", identity.accessKeyId ?? "-"],
+      ["STS host", identity.stsHost ?? "-"],
+      ...extra,
+    ]),
+  );
+}
+
+/**
+ * SignatureDoesNotMatch is what STS answers when the x-k8s-aws-id the server
+ * sends differs from the one signed: the usual cause is another cluster.
+ * STS answers it too for a request outside its time window ("Signature
+ * expired", "Signature not yet current"): that is a clock, not a cluster.
+ */
+function classifyStsRejection(error: unknown, clusterId: string): never {
+  if (error instanceof EksTokenError && error.code === "sts-rejected" && /SignatureDoesNotMatch/.test(error.message)) {
+    if (/Signature (expired|not yet current)/.test(error.message)) {
+      throw new EksTokenError("sts-rejected", error.message, {
+        hint: "STS judged the token's date against its own clock: compare the clock of the machine that made the token with STS's (eks-token whoami shows the skew)",
+      });
+    }
+    throw new EksTokenError("token-cluster", `STS rejected the signature: the token was made for another cluster id than ${clusterId}, or altered`, {
+      hint: "make the token with --cluster-name matching the cluster",
+    });
+  }
+  throw error;
+}
+
+/** eks-token verify TOKEN --cluster-id X: the server's whole check, STS call included. */
+export async function runVerify(argv: string[], deps: Deps, _logger: Logger): Promise<number> {
+  const { values, positionals } = parsePositionals(argv, VERIFY_OPTIONS);
+  const output = outputOf(values.output);
+  const clusterId = values["cluster-id"] ?? values["cluster-name"];
+  if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for");
+  const token = await tokenArgument(positionals, deps);
+  const { result } = check(token, deps.now(), { ...flagsOf(values), stsClock: false });
+  if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${result.reason}`, { hint: "make a new token with eks-token" });
+  const fetchSts = httpStsFetch(values["connect-to"] ? { connectTo: values["connect-to"] } : {});
+  const identity = await replayToSts(result.facts.url!, clusterId, fetchSts).catch((error: unknown) => classifyStsRejection(error, clusterId));
+  renderIdentity(identity, [], output, deps);
+  return 0;
+}
+
+/** How far our clock is from STS's, from its Date header (whole seconds; positive: we are behind). */
+export function clockSkewSeconds(stsDate: string | undefined, before: Date, after: Date): number | undefined {
+  const sts = stsDate ? Date.parse(stsDate) : NaN;
+  if (!Number.isFinite(sts)) return undefined;
+  // The Date header is truncated to the second (STS's clock is somewhere in the next 1000 ms);
+  // compare its middle with the middle of our round trip.
+  const local = (before.getTime() + after.getTime()) / 2;
+  return Math.round((sts + 500 - local) / 1000);
+}
+
+/** Warn once the skew eats noticeably into the 15-minute window the server allows. */
+export const SKEW_WARNING_SECONDS = 60;
+
+/** Make a token exactly as `token` would (never from the cache) and ask STS who it belongs to. */
+export async function currentIdentity(
+  argv: string[],
+  deps: Deps,
+  logger: Logger,
+  fetchSts: StsFetch = httpStsFetch(),
+): Promise<{ identity: Identity; skewSeconds?: number }> {
+  const { flags } = tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]);
+  const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);
+  // The cluster id does not change who signs; without one, sign for a name that says what it is for.
+  const request = tokenRequest({ clusterId: "eks-token-whoami", ...flags }, execInfo.cluster);
+  const minted = await mint(request, execInfo.interactive ?? deps.isTerminal(), deps, logger);
+  const url = Buffer.from(minted.token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8");
+  const before = deps.now();
+  let date: string | undefined;
+  const identity = await replayToSts(url, request.clusterId, async (u, h) => {
+    const response = await fetchSts(u, h);
+    date = response.date;
+    return response;
+  });
+  const skewSeconds = clockSkewSeconds(date, before, deps.now());
+  return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}) };
+}
+
+/** eks-token whoami [token flags]: who the cluster will see for the current credentials. */
+export async function runWhoami(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  const output = outputOf(tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]).flags.output);
+  const { identity, skewSeconds } = await currentIdentity(argv, deps, logger);
+  if (output === "json") {
+    deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null }, null, 2)}\n`);
+  } else {
+    const skew = skewSeconds === undefined ? "unknown (no Date header)" : Math.abs(skewSeconds) <= 1 ? "none (within the Date header's 1-second resolution)" : `${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? "behind" : "ahead of"} STS`;
+    renderIdentity(identity, [["clock skew", skew]], output, deps);
+  }
+  if (skewSeconds !== undefined && Math.abs(skewSeconds) >= SKEW_WARNING_SECONDS) {
+    logger.warn(
+      skewSeconds > 0
+        ? `this machine's clock is ${skewSeconds} s behind STS: tokens die ${skewSeconds} s before the expiry kubectl is told, and past 15 minutes every token is refused — sync the clock (NTP)`
+        : `this machine's clock is ${-skewSeconds} s ahead of STS: STS may refuse tokens dated in its future — sync the clock (NTP)`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,618 @@
+/**
+ * src/mapping/parse.ts, pure: the aws-auth mistakes that circulate in tutorials,
+ * each as a fixture with the finding and the line a user should see; explain
+ * against aws-iam-authenticator's matching and template rules; the parsers
+ * fuzzed with fast-check (they return findings, never throw).
+ */
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  callerFromArn,
+  editDistance,
+  explainAwsAuth,
+  formatExplanation,
+  formatLint,
+  lintAwsAuth,
+  parseAwsAuth,
+  type AwsAuth,
+  type Caller,
+  type Explanation,
+  type Finding,
+  type LintResult,
+} from "../../src/mapping/parse.js";
+import { ROOT } from "../support/cli.js";
+
+const FIXTURES = join(ROOT, "test", "fixtures", "aws-auth");
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
+const ACCOUNT = "111122223333";
+
+function lint(text: string): LintResult {
+  const result = lintAwsAuth(text);
+  if (!result.ok) throw new Error(`expected a ConfigMap, got: line ${result.line}: ${result.message}`);
+  return result;
+}
+
+function parsed(text: string): AwsAuth {
+  const result = parseAwsAuth(text);
+  if (!result.ok) throw new Error(result.message);
+  return result;
+}
+
+function caller(arn: string, extra: { accessKeyId?: string } = {}): Caller {
+  const result = callerFromArn(arn, extra);
+  if (!result.ok) throw new Error(result.error);
+  return result.caller;
+}
+
+function explain(text: string, arn: string, extra: { accessKeyId?: string } = {}): Explanation {
+  return explainAwsAuth(parsed(text), caller(arn, extra));
+}
+
+/** A ConfigMap around the given data lines (data: is line 6, the first data line is 7). */
+function configMap(data: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n${data}`;
+}
+
+const only = (findings: Finding[]) => findings.map(({ line, severity, code }) => ({ line, severity, code }));
+
+describe("lint: real-world broken aws-auth ConfigMaps", () => {
+  const cases: Array<{ file: string; finding: { line: number; severity: "error" | "warning"; code: string; message: RegExp }; errors: number; warnings: number }> = [
+    {
+      file: "missing-groups.yaml",
+      finding: { line: 9, severity: "error", code: "node-groups", message: /lacks groups system:bootstrappers and system:nodes: a node needs/ },
+      errors: 1,
+      warnings: 0,
+    },
+    {
+      file: "bootsrappers-typo.yaml",
+      finding: { line: 11, severity: "error", code: "group-typo", message: /"system:bootsrappers" is not a built-in group: did you mean system:bootstrappers\? \(a node without it cannot join\)/ },
+      errors: 1,
+      warnings: 0,
+    },
+    {
+      file: "role-path.yaml",
+      finding: {
+        line: 8,
+        severity: "error",
+        code: "role-path",
+        message: /includes the role's path aws-reserved\/sso\.amazonaws\.com\/eu-west-1\/: .*never matches; write arn:aws:iam::111122223333:role\/AWSReservedSSO_AdministratorAccess_0123456789abcdef$/,
+      },
+      errors: 1,
+      warnings: 0,
+    },
+    {
+      file: "node-template-ci.yaml",
+      finding: { line: 8, severity: "warning", code: "node-username", message: /role gitlab-ci-deployer the node username system:node:\{\{EC2PrivateDNSName\}\}, but it does not look like a node role/ },
+      errors: 0,
+      warnings: 1,
+    },
+    {
+      file: "camelcase-key.yaml",
+      finding: { line: 8, severity: "warning", code: "key-case", message: /spells rolearn as "roleArn": the server reads it \(it matches keys ignoring case\)/ },
+      errors: 0,
+      warnings: 1,
+    },
+    {
+      file: "tab-indent.yaml",
+      finding: { line: 14, severity: "error", code: "map-yaml", message: /^mapRoles is not valid YAML: .*\(a tab in the indentation: YAML indents with spaces only\); the server then ignores all of mapRoles/ },
+      errors: 1,
+      warnings: 0,
+    },
+    {
+      file: "duplicates.yaml",
+      finding: { line: 8, severity: "warning", code: "duplicate", message: /mapRoles\[2\] \(line 17\) maps arn:aws:iam::111122223333:role\/developers, the same ARN in other letter case: the server keeps one entry per ARN, the later one/ },
+      errors: 0,
+      warnings: 1,
+    },
+    {
+      file: "bad-account.yaml",
+      finding: { line: 9, severity: "error", code: "account-id", message: /mapAccounts\[1\] "4444-5555-6666" is not a 12-digit AWS account id \(without dashes\)/ },
+      errors: 2,
+      warnings: 0,
+    },
+    {
+      file: "missing-bar.yaml",
+      finding: { line: 7, severity: "error", code: "data-not-string", message: /^data\.mapRoles is a list, not a string: Kubernetes refuses the whole ConfigMap \(data values are strings\), so the server sees none of it; write "mapRoles: \|"/ },
+      errors: 1,
+      warnings: 0,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.file}: ${c.finding.severity} ${c.finding.code} at line ${c.finding.line}`, () => {
+      const result = lint(fixture(c.file));
+      const found = result.findings.find((f) => f.code === c.finding.code && f.line === c.finding.line);
+      expect(found, JSON.stringify(result.findings, null, 2)).toBeDefined();
+      expect(found!.severity).toBe(c.finding.severity);
+      expect(found!.message).toMatch(c.finding.message);
+      expect({ errors: result.errors, warnings: result.warnings }).toEqual({ errors: c.errors, warnings: c.warnings });
+    });
+  }
+
+  it("the tab fixture's line really is the tab line, and the good file has no findings at all", () => {
+    expect(fixture("tab-indent.yaml").split("\n")[13]).toMatch(/^ {4}\tusername/);
+    expect(lint(fixture("good.yaml"))).toEqual({ ok: true, findings: [], errors: 0, warnings: 0 });
+  });
+
+  it("bad-account also flags the 11-digit id (leading zeros lost) on its own line", () => {
+    expect(lint(fixture("bad-account.yaml")).findings).toContainEqual(expect.objectContaining({ line: 10, code: "account-id", message: expect.stringMatching(/"12345678901" .*leading zeros/) }));
+  });
+
+  it("a file that is not a ConfigMap at all is refused, naming the line", () => {
+    const result = lintAwsAuth(fixture("not-yaml.txt"));
+    expect(result).toEqual({ ok: false, line: 3, message: expect.stringMatching(/^not valid YAML: /) });
+    expect(lintAwsAuth("")).toEqual({ ok: false, line: 1, message: "the input is empty" });
+    expect(lintAwsAuth("kind: Secret\ndata: {}\n")).toMatchObject({ ok: false, message: "a Secret, not the aws-auth ConfigMap" });
+    expect(lintAwsAuth("just some text\n")).toMatchObject({ ok: false, line: 1, message: expect.stringMatching(/no ConfigMap with a data map/) });
+  });
+});
+
+describe("lint: more findings, each on the line it is about", () => {
+  it("unknown keys are errors with the consequence; a userarn in mapRoles drops the entry", () => {
+    const text = configMap(
+      [
+        "  mapRoles: |",
+        "    - rolearn: arn:aws:iam::111122223333:role/a", // 8
+        "      usernames: a", // 9
+        "      groups: [x]",
+        "    - userarn: arn:aws:iam::111122223333:user/b", // 11
+        "      username: b",
+        "      group:", // 13
+        "        - x",
+        "",
+      ].join("\n"),
+    );
+    const result = lint(text);
+    expect(only(result.findings)).toEqual([
+      { line: 9, severity: "error", code: "unknown-key" },
+      { line: 11, severity: "error", code: "unknown-key" },
+      { line: 13, severity: "error", code: "unknown-key" },
+    ]);
+    expect(result.findings[0]!.message).toBe('mapRoles[0] has unknown key "usernames" (did you mean username?): the server ignores it, so this entry has no username');
+    expect(result.findings[1]!.message).toBe("mapRoles[1] has userarn, which belongs to mapUsers entries: in mapRoles the server ignores it, so this entry has no rolearn and is dropped");
+    expect(result.findings[2]!.message).toMatch(/"group" \(did you mean groups\?\).*grants no groups/);
+  });
+
+  it("ARNs that never match: assumed-role, instance profile, placeholder, short account; a role under mapUsers works but is flagged", () => {
+    const text = configMap(
+      [
+        "  mapRoles: |",
+        "    - rolearn: arn:aws:sts::111122223333:assumed-role/Admin/jane", // 8
+        "      username: admin",
+        "      groups: [admins]",
+        "    - rolearn: arn:aws:iam::111122223333:instance-profile/eks-nodes", // 11
+        "      username: x",
+        "      groups: [x]",
+        "    - rolearn: <ARN of instance role (not instance profile)>", // 14
+        "      username: system:node:{{EC2PrivateDNSName}}",
+        "      groups: [system:bootstrappers, system:nodes]",
+        "    - rolearn: arn:aws:iam::11112222333:role/short", // 17
+        "      username: x",
+        "      groups: [x]",
+        "  mapUsers: |",
+        "    - userarn: arn:aws:iam::111122223333:role/Admin", // 21
+        "      username: admin",
+        "      groups: [admins]",
+        "",
+      ].join("\n"),
+    );
+    const byLine = new Map(lint(text).findings.map((f) => [`${f.line} ${f.code}`, f.message]));
+    expect(byLine.get("8 assumed-role-arn")).toMatch(/is an assumed-role session ARN: .*write arn:aws:iam::111122223333:role\/Admin$/);
+    expect(byLine.get("11 bad-arn")).toMatch(/is an instance profile: nodes authenticate as the role inside the profile/);
+    expect(byLine.get("14 bad-arn")).toMatch(/is not an ARN \(a placeholder left from an example\?\)/);
+    expect(byLine.get("17 bad-arn")).toMatch(/has account "11112222333", not 12 digits/);
+    expect(byLine.get("21 wrong-list")).toMatch(/is a role: the server looks the caller up in mapRoles and mapUsers alike, so it matches, but it belongs in mapRoles/);
+  });
+
+  it("misspelt built-in groups (system:node, system:master), unknown templates, mis-indented groups, system:masters, system: usernames", () => {
+    const text = configMap(
+      [
+        "  mapRoles: |",
+        "    - rolearn: arn:aws:iam::111122223333:role/eks-nodes", // 8
+        "      username: system:node:{{EC2PrivateDnsName}}", // 9
+        "      groups:",
+        "        - system:bootstrappers",
+        "        - system:node", // 12
+        "    - rolearn: arn:aws:iam::111122223333:role/Admins", // 13
+        "      username: system:admin", // 14
+        "      groups:",
+        "        - system:master", // 16
+        "        - system:masters", // 17
+        "    - rolearn: arn:aws:iam::111122223333:role/Viewers",
+        "      username: viewer",
+        "      groups:",
+        "        - viewers - editors", // 21
+        "",
+      ].join("\n"),
+    );
+    const result = lint(text);
+    const at = (line: number, code: string) => result.findings.find((f) => f.line === line && f.code === code)?.message;
+    expect(at(9, "unknown-template")).toMatch(/uses \{\{EC2PrivateDnsName\}\}, which the server does not know \(did you mean \{\{EC2PrivateDNSName\}\}\?\): it stays in the name as literal text/);
+    expect(at(12, "group-typo")).toMatch(/"system:node" is not a built-in group: did you mean system:nodes\?/);
+    expect(at(14, "system-username")).toMatch(/"system:admin" starts with system:/);
+    expect(at(16, "group-typo")).toMatch(/did you mean system:masters\?/);
+    expect(at(17, "system-masters")).toMatch(/bypasses RBAC/);
+    expect(at(21, "group-whitespace")).toMatch(/two list items run together/);
+    // The misspelt system:nodes is reported once, as the typo, not again as a missing node group.
+    expect(result.findings.filter((f) => f.code === "node-groups")).toEqual([]);
+  });
+
+  it("templates that need a session, on an IAM user", () => {
+    const text = configMap(["  mapUsers: |", "    - userarn: arn:aws:iam::111122223333:user/bob", "      username: bob-{{SessionName}}", "      groups:", "        - proxy-{{EC2PrivateDNSName}}", ""].join("\n"));
+    const result = lint(text);
+    expect(result.findings).toContainEqual(expect.objectContaining({ line: 9, severity: "warning", code: "template-needs-session", message: expect.stringMatching(/renders empty/) }));
+    expect(result.findings).toContainEqual(expect.objectContaining({ line: 11, severity: "error", code: "template-needs-session", message: expect.stringMatching(/refuses every request/) }));
+  });
+
+  it("YAML errors inside mapUsers name the line in the file; the other maps are still checked", () => {
+    const text = configMap(["  mapUsers: |", "    - userarn: arn:aws:iam::111122223333:user/a", "      username: a", "     groups: [x]", "  mapAccounts: |", "    - 12345", ""].join("\n"));
+    expect(only(lint(text).findings)).toEqual([
+      { line: 10, severity: "error", code: "map-yaml" },
+      { line: 12, severity: "error", code: "account-id" },
+    ]);
+  });
+
+  it("double-quoted strings (kubectl -o json style) report the line of the string; a List holding the ConfigMap is read", () => {
+    const json = JSON.stringify({ kind: "ConfigMap", metadata: { name: "aws-auth" }, data: { mapRoles: "- rolearn: arn:aws:iam::111122223333:role/team/x\n  username: x\n  groups: [x]\n" } }, null, 2);
+    expect(only(lint(json).findings)).toEqual([{ line: 7, severity: "error", code: "role-path" }]);
+    const list = `apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n  metadata:\n    name: aws-auth\n  data:\n    mapAccounts: |\n      - abc\n`;
+    expect(only(lint(list).findings)).toEqual([{ line: 9, severity: "error", code: "account-id" }]);
+  });
+
+  it("human output: FILE:LINE: severity: message, then the counts", () => {
+    expect(formatLint(lint(fixture("bootsrappers-typo.yaml")), "cm.yaml")).toBe(
+      'cm.yaml:11: error: mapRoles[0] group "system:bootsrappers" is not a built-in group: did you mean system:bootstrappers? (a node without it cannot join)\n1 error, 0 warnings\n',
+    );
+  });
+
+  it("edit distance counts a transposition as one edit", () => {
+    expect(editDistance("system:bootsrappers", "system:bootstrappers")).toBe(1);
+    expect(editDistance("sytsem:nodes", "system:nodes")).toBe(1);
+    expect(editDistance("abc", "abc")).toBe(0);
+  });
+});
+
+describe("explain", () => {
+  const text = fixture("explain.yaml");
+
+  it("an IAM user through mapUsers", () => {
+    const e = explain(text, `arn:aws:iam::${ACCOUNT}:user/alice`);
+    expect(e).toMatchObject({ mapped: true, username: "alice", groups: ["viewers"], via: { map: "mapUsers", index: 0, line: 31 } });
+    expect(formatExplanation(e)).toContain("mapped: username alice, groups [viewers] via mapUsers[0] (line 31)\n");
+  });
+
+  it("an assumed-role session through mapRoles: {{SessionName}} replaces '@' with '-', {{SessionNameRaw}} keeps it", () => {
+    const e = explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/Developers/alice@example.com`);
+    expect(e).toMatchObject({
+      canonicalArn: `arn:aws:iam::${ACCOUNT}:role/Developers`,
+      sessionName: "alice@example.com",
+      mapped: true,
+      username: "dev:alice-example.com",
+      groups: ["developers", "dev-alice@example.com"],
+      via: { map: "mapRoles", index: 1, line: 13 },
+    });
+    expect(e.notes.join("\n")).toMatch(/'@' replaced by '-'/);
+  });
+
+  it("a role written with its path does not match the role's sessions, and says why and what to write", () => {
+    const e = explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/bob@example.com`);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses[0]).toMatchObject({ map: "mapRoles", index: 2, line: 18, reason: expect.stringMatching(/with its path aws-reserved\/sso\.amazonaws\.com\/eu-west-1\/.*write arn:aws:iam::111122223333:role\/AWSReservedSSO_Admin_0123456789abcdef$/) });
+    const out = formatExplanation(e);
+    expect(out).toMatch(/^not mapped: no entry in mapRoles, mapUsers or mapAccounts matches arn:aws:iam::111122223333:role\/AWSReservedSSO_Admin_0123456789abcdef$/m);
+    expect(out).toMatch(/^ {2}mapRoles\[2\] \(line 18\) arn:aws:iam::111122223333:role\/aws-reserved\/.*: the entry writes the role with its path/m);
+  });
+
+  it("any identity of an account in mapAccounts: username = canonical ARN, no groups", () => {
+    const e = explain(text, "arn:aws:sts::444455556666:assumed-role/Anything/x");
+    expect(e).toMatchObject({ mapped: true, username: "arn:aws:iam::444455556666:role/Anything", groups: [], via: { map: "mapAccounts", index: 0, line: 36 } });
+  });
+
+  it("no match: near misses name the similar role, the other roles of the account and mapAccounts", () => {
+    const e = explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/DeployBots/ci-42`);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses).toContainEqual(expect.objectContaining({ map: "mapRoles", index: 3, line: 22, reason: "a role of the same account with a similar name: DeployBot, not DeployBots" }));
+    expect(e.nearMisses).toContainEqual(expect.objectContaining({ map: "mapAccounts", line: 35, reason: "account 111122223333 is not in mapAccounts (it lists 444455556666)" }));
+    expect(e.nearMisses.some((m) => /other roles of account 111122223333 are mapped: .*Developers/.test(m.reason))).toBe(true);
+  });
+
+  it("an assumed-role ARN written as rolearn: entries must use the role ARN", () => {
+    const e = explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/Auditors/jane`);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses[0]).toMatchObject({ index: 4, line: 26, reason: `the entry is an assumed-role session ARN; the server compares role ARNs: write arn:aws:iam::${ACCOUNT}:role/Auditors` });
+  });
+
+  it("a difference only in letter case still matches (aws-iam-authenticator compares with EqualFold), and says so", () => {
+    const e = explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/DEVELOPERS/carol`);
+    expect(e).toMatchObject({ mapped: true, username: "dev:carol", via: { map: "mapRoles", index: 1 } });
+    expect(e.notes.join("\n")).toMatch(/matched ignoring letter case: mapRoles\[1\] writes arn:aws:iam::111122223333:role\/Developers/);
+  });
+
+  it("a node session named after its instance maps with {{EC2PrivateDNSName}} left for the server; any other session is refused", () => {
+    const node = `arn:aws:sts::${ACCOUNT}:assumed-role/eksctl-prod-nodegroup-ng-1-NodeInstanceRole-1A2B3C4D5E6F`;
+    const ok = explain(text, `${node}/i-0123456789abcdef0`);
+    expect(ok).toMatchObject({ mapped: true, username: "system:node:{{EC2PrivateDNSName}}", groups: ["system:bootstrappers", "system:nodes"] });
+    expect(ok.notes.join("\n")).toMatch(/EC2 DescribeInstances/);
+    const refused = explain(text, `${node}/ci-job`);
+    expect(refused.mapped).toBe(false);
+    expect(refused.refused).toMatch(/^mapRoles\[0\] \(line 8\) matches, but \{\{EC2PrivateDNSName\}\} needs a session named after an EC2 instance id .*"ci-job"/);
+    expect(formatExplanation(refused)).toMatch(/^not mapped: mapRoles\[0\] \(line 8\) matches, but/m);
+  });
+
+  it("a role ARN given directly stands for its sessions: path dropped, session templates left and explained", () => {
+    const e = explain(text, `arn:aws:iam::${ACCOUNT}:role/division/Developers`);
+    expect(e).toMatchObject({ canonicalArn: `arn:aws:iam::${ACCOUNT}:role/Developers`, mapped: true, username: "dev:{{SessionName}}" });
+    expect(e.notes.join("\n")).toMatch(/the path division\/ is not part of it/);
+  });
+
+  it("{{AccountID}} and {{AccessKeyID}} are filled in; {{SessionName}} renders empty for an IAM user", () => {
+    const cm = configMap(["  mapUsers: |", "    - userarn: arn:aws:iam::111122223333:user/bob", "      username: u-{{AccountID}}-{{AccessKeyID}}-{{SessionName}}", "      groups: [g]", ""].join("\n"));
+    expect(explain(cm, `arn:aws:iam::${ACCOUNT}:user/bob`, { accessKeyId: "AKIAIOSFODNN7EXAMPLE" }).username).toBe("u-111122223333-AKIAIOSFODNN7EXAMPLE-");
+  });
+
+  it("an unquoted account id keeps its leading zero, as the server's []string does", () => {
+    const cm = configMap("  mapAccounts: |\n    - 012345678901\n");
+    expect(lint(cm).findings).toEqual([]);
+    expect(explain(cm, "arn:aws:iam::012345678901:user/zed")).toMatchObject({ mapped: true, username: "arn:aws:iam::012345678901:user/zed", via: { map: "mapAccounts", line: 8 } });
+  });
+
+  it("a user whose ARN carries a path is not matched by the entry without it", () => {
+    const e = explain(text, `arn:aws:iam::${ACCOUNT}:user/contractors/alice`);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses[0]?.reason).toMatch(/IAM user ARNs keep their path; write arn:aws:iam::111122223333:user\/contractors\/alice/);
+  });
+
+  it("an entry inside a mapRoles with a YAML error: the whole map is ignored, and the explanation says so", () => {
+    const e = explain(fixture("tab-indent.yaml"), `arn:aws:sts::${ACCOUNT}:assumed-role/eks-node-role/i-0123456789abcdef0`);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses[0]).toMatchObject({ map: "mapRoles", index: 0, reason: expect.stringMatching(/^data\.mapRoles is not valid YAML \(line 14\), and the server ignores all of mapRoles, this entry included$/) });
+  });
+
+  it("later duplicates win, mapRoles before mapUsers; a role under mapUsers still matches", () => {
+    const dup = explain(fixture("duplicates.yaml"), `arn:aws:sts::${ACCOUNT}:assumed-role/Developers/x`);
+    expect(dup).toMatchObject({ mapped: true, username: "readonly", via: { index: 2, line: 17 } });
+    const cm = configMap(["  mapUsers: |", "    - userarn: arn:aws:iam::111122223333:role/Ops", "      username: ops", "      groups: [ops]", ""].join("\n"));
+    const e = explain(cm, `arn:aws:sts::${ACCOUNT}:assumed-role/Ops/x`);
+    expect(e).toMatchObject({ mapped: true, username: "ops", via: { map: "mapUsers", index: 0 } });
+    expect(e.notes.join("\n")).toMatch(/a role under mapUsers/);
+  });
+
+  it("callerFromArn refuses what cannot call a cluster", () => {
+    expect(callerFromArn("arn:aws:s3:::bucket")).toMatchObject({ ok: false });
+    expect(callerFromArn("AROAEXAMPLE")).toEqual({ ok: false, error: expect.stringMatching(/^not an ARN/) });
+    expect(callerFromArn(`arn:aws:sts::${ACCOUNT}:assumed-role/OnlyRole`)).toMatchObject({ ok: false });
+    expect(callerFromArn(`arn:aws-cn:sts::${ACCOUNT}:assumed-role/R/s`)).toMatchObject({ ok: true, caller: { canonicalArn: `arn:aws-cn:iam::${ACCOUNT}:role/R`, partition: "aws-cn" } });
+  });
+});
+
+/**
+ * Cases from aws-iam-authenticator's own suites (kubernetes-sigs/aws-iam-authenticator):
+ * pkg/mapper/configmap/yaml_test.go TestConfigMap and its yaml/ fixtures,
+ * configmap_test.go TestParseMap and TestBadParseMap, pkg/config/mapper_test.go
+ * TestSSORoleMapping, pkg/server/server_test.go TestRenderTemplate and
+ * TestAuthenticateVerifierAccountMappingForRole. Same shapes, our own names.
+ */
+describe("aws-iam-authenticator's mapper cases", () => {
+  const NODE_ROLE = `arn:aws:iam::${ACCOUNT}:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6`;
+  const NODE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6/i-0123456789abcdef0`;
+  const ADMIN = `arn:aws:iam::${ACCOUNT}:user/admin`;
+  const awsAuth = (keys: { roleArn?: string; username?: string; groups?: string; userArn?: string; mapRoles?: string; mapUsers?: string; mapAccounts?: string; groupLines?: string[] } = {}) =>
+    configMap(
+      [
+        `  ${keys.mapRoles ?? "mapRoles"}: |`,
+        `    - ${keys.roleArn ?? "rolearn"}: ${NODE_ROLE}`,
+        `      ${keys.username ?? "username"}: system:node:{{EC2PrivateDNSName}}`,
+        `      ${keys.groups ?? "groups"}:`,
+        ...(keys.groupLines ?? ["        - system:bootstrappers", "        - system:nodes"]),
+        `  ${keys.mapUsers ?? "mapUsers"}: |`,
+        `    - ${keys.userArn ?? "userarn"}: ${ADMIN}`,
+        `      ${keys.username ?? "username"}: admin`,
+        `      ${keys.groups ?? "groups"}:`,
+        "        - admins",
+        `  ${keys.mapAccounts ?? "mapAccounts"}: |`,
+        "    - 555555555555",
+        "",
+      ].join("\n"),
+    );
+  const mapsAll = (text: string) => {
+    expect(explain(text, NODE_SESSION)).toMatchObject({ mapped: true, username: "system:node:{{EC2PrivateDNSName}}", groups: ["system:bootstrappers", "system:nodes"] });
+    expect(explain(text, ADMIN)).toMatchObject({ mapped: true, username: "admin", groups: ["admins"] });
+    expect(explain(text, "arn:aws:iam::555555555555:user/anyone")).toMatchObject({ mapped: true, via: { map: "mapAccounts" } });
+  };
+
+  it("aws-auth.yaml (the EKS documentation's shape): nodes, a user and an account map", () => {
+    mapsAll(awsAuth());
+    expect(lint(awsAuth()).findings).toEqual([]);
+  });
+
+  it("aws-auth-crazy-case-keys.yaml and -open-source-case-keys.yaml: entry keys in any letter case still map (a warning says so)", () => {
+    for (const text of [awsAuth({ roleArn: "rOlEaRn", username: "UsErNaMe", groups: "gRoUpS", userArn: "uSeRaRn" }), awsAuth({ roleArn: "roleARN", userArn: "userARN" })]) {
+      mapsAll(text);
+      const result = lint(text);
+      expect(result.errors).toBe(0);
+      expect(new Set(result.findings.map((f) => f.code))).toEqual(new Set(["key-case"]));
+    }
+  });
+
+  it("aws-auth-lower-case-top-keys.yaml and -crazy-case-top-keys.yaml: data keys are case-sensitive, nothing maps", () => {
+    for (const text of [awsAuth({ mapRoles: "maproles", mapUsers: "mapusers", mapAccounts: "mapaccounts" }), awsAuth({ mapRoles: "MaPrOlEs", mapUsers: "MaPuSeRs", mapAccounts: "MaPaCcOuNtS" })]) {
+      for (const arn of [NODE_SESSION, ADMIN, "arn:aws:iam::555555555555:user/anyone"]) expect(explain(text, arn).mapped).toBe(false);
+      expect(lint(text).findings.map((f) => [f.code, f.severity, f.message.replace(/^data\.\S+ /, "")])).toEqual([
+        ["unknown-data-key", "error", "is not read by the server (keys are case-sensitive): did you mean mapRoles?"],
+        ["unknown-data-key", "error", "is not read by the server (keys are case-sensitive): did you mean mapUsers?"],
+        ["unknown-data-key", "error", "is not read by the server (keys are case-sensitive): did you mean mapAccounts?"],
+      ]);
+    }
+  });
+
+  it("aws-auth-space-out-of-place.yaml: a mis-indented group becomes part of the one before it", () => {
+    const text = awsAuth({ groupLines: ["        - system:bootstrappers", "         - system:nodes"] });
+    expect(explain(text, NODE_SESSION)).toMatchObject({ mapped: true, groups: ["system:bootstrappers - system:nodes"] });
+    expect(explain(text, ADMIN)).toMatchObject({ mapped: true, username: "admin" });
+    expect(lint(text).findings).toContainEqual(expect.objectContaining({ line: 11, severity: "error", code: "group-whitespace" }));
+  });
+
+  it("aws-auth-missing-bar.yaml: Kubernetes refuses the ConfigMap, so nothing in it maps, mapUsers included", () => {
+    const text = fixture("missing-bar.yaml");
+    const user = explain(text, `arn:aws:iam::${ACCOUNT}:user/admin`);
+    expect(user).toMatchObject({ mapped: false, nearMisses: [] });
+    expect(user.configMapRefused).toBe(
+      "Kubernetes refuses this ConfigMap (line 7: data.mapRoles is a list, not a string; ConfigMap data values are strings), so the server reads none of it and nothing in it maps anyone",
+    );
+    expect(formatExplanation(user)).toMatch(/^not mapped: Kubernetes refuses this ConfigMap \(line 7: /m);
+    expect(explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/eks-node-role/i-0123456789abcdef0`).mapped).toBe(false);
+  });
+
+  it("any data value that is not a string makes the ConfigMap unstorable: a number, a boolean, a map, under any key", () => {
+    for (const [data, line, what] of [
+      ["  mapAccounts: 111122223333\n", 7, "the number 111122223333"],
+      ["  mapUsers: true\n", 7, "the boolean true"],
+      ["  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/a\n      username: a\n      groups: [a]\n  extra:\n    key: value\n", 11, "a map"],
+    ] as const) {
+      const result = lint(configMap(data));
+      expect(result.findings).toContainEqual(expect.objectContaining({ line, severity: "error", code: "data-not-string", message: expect.stringContaining(`is ${what}`) }));
+      expect(explain(configMap(data), `arn:aws:sts::${ACCOUNT}:assumed-role/a/s`)).toMatchObject({ mapped: false, configMapRefused: expect.stringContaining(`line ${line}:`) });
+    }
+    // null is stored as an empty string: the map is simply absent.
+    expect(lint(configMap("  mapUsers:\n")).findings).toEqual([]);
+  });
+
+  it("TestBadParseMap, TestBadParseMapSingleQuote: \"\", `` and '' count as absent", () => {
+    for (const empty of ['\'""\'', "'``'", "\"''\""]) {
+      expect(lint(configMap(`  mapRoles: ${empty}\n  mapUsers: ${empty}\n  mapAccounts: ${empty}\n`)).findings).toEqual([]);
+    }
+  });
+
+  it("TestParseMap, TestSSORoleMapping: sso entries are dropped for a bad account id, permission set name or unknown partition", () => {
+    const sso = (fields: string) => configMap(["  mapRoles: |", "    - sso:", ...fields.split("|").map((f) => `        ${f}`), "      username: user1", "      groups: [system:basic-users]", ""].join("\n"));
+    const findings = (fields: string) => lint(sso(fields)).findings.filter((f) => f.code === "sso");
+    expect(findings('permissionSetName: ViewOnlyAccess|accountID: "012345678912"|partition: aws-nk')).toEqual([
+      expect.objectContaining({ line: 8, severity: "error", message: 'mapRoles[0] sso partition "aws-nk" is not a partition the server recognises: the server drops the entry' }),
+    ]);
+    expect(findings('permissionSetName: ViewOnlyAccess|accountID: "0123456789"|partition: aws')[0]).toMatchObject({ severity: "error", message: expect.stringMatching(/accountID "0123456789" is not a 12-digit account id/) });
+    expect(findings('permissionSetName: ViewOnlyAccess*|accountID: "012345678912"')[0]).toMatchObject({ severity: "error", message: expect.stringMatching(/permissionSetName "ViewOnlyAccess\*" is not a permission set name/) });
+    // TestParseMap keeps an sso entry with partition aws-cn; its pattern then has an empty partition, so it can never match.
+    expect(findings('permissionSetName: ViewOnlyAccess|accountID: "012345678912"|partition: aws-cn')).toEqual([
+      expect.objectContaining({ severity: "warning", message: expect.stringMatching(/^mapRoles\[0\] uses sso with partition "aws-cn": it never matches, even where the server enables its SSORoleMatch feature gate/) }),
+    ]);
+    expect(findings('permissionSetName: ViewOnlyAccess|accountID: "012345678912"')).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringMatching(/matches only where the server enables/) })]);
+  });
+
+  it("an ARN in a partition the server does not know never matches: lint says so, explain refuses the caller", () => {
+    const text = configMap(["  mapUsers: |", "    - userarn: arn:aws-nk:iam::111122223333:user/bob", "      username: bob", "      groups: [dev]", ""].join("\n"));
+    expect(lint(text).findings).toEqual([
+      expect.objectContaining({ line: 8, severity: "error", code: "bad-arn", message: 'mapUsers[0] userarn "arn:aws-nk:iam::111122223333:user/bob" has partition "aws-nk", which the server does not recognise (it refuses identities there), so it never matches' }),
+    ]);
+    expect(callerFromArn("arn:aws-nk:iam::111122223333:user/bob")).toEqual({ ok: false, error: 'partition "aws-nk" is not one the server recognises: it refuses identities there' });
+  });
+
+  it("TestRenderTemplate: {{EC2PrivateDNSName}} needs an instance id of 8 or 17 characters (i-aaaaa is refused)", () => {
+    const text = awsAuth();
+    expect(explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6/i-aaaaa`)).toMatchObject({ mapped: false, refused: expect.stringMatching(/this session is named "i-aaaaa"/) });
+    expect(explain(text, `arn:aws:sts::${ACCOUNT}:assumed-role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6/i-01234567`)).toMatchObject({ mapped: true });
+  });
+
+  it("TestAuthenticateVerifierAccountMappingForRole: a session of an allowed account maps to its canonical role ARN, no groups", () => {
+    expect(explain(awsAuth(), "arn:aws:sts::555555555555:assumed-role/Test/extra")).toMatchObject({ mapped: true, username: "arn:aws:iam::555555555555:role/Test", groups: [] });
+  });
+
+  it("pkg/arn TestUserARN: an assumed-role ARN keeps its role path in the canonical ARN; the lint hint uses the same rule", () => {
+    const session = `arn:aws:sts::${ACCOUNT}:assumed-role/Org/Team/Admin/Session`;
+    const c = caller(session);
+    expect(c).toMatchObject({ canonicalArn: `arn:aws:iam::${ACCOUNT}:role/Org/Team/Admin`, sessionName: "Session", name: "Admin", path: "Org/Team/" });
+    expect(c.notes.join("\n")).toMatch(/STS session ARNs never carry the role's path/);
+    // The server compares that canonical ARN, path and all, with the entries (configmap/mapper.go Map).
+    const withPath = configMap(["  mapRoles: |", `    - rolearn: arn:aws:iam::${ACCOUNT}:role/Org/Team/Admin`, "      username: admin", "      groups: [admins]", ""].join("\n"));
+    expect(explain(withPath, session)).toMatchObject({ mapped: true, username: "admin" });
+    const withoutPath = configMap(["  mapRoles: |", `    - rolearn: arn:aws:iam::${ACCOUNT}:role/Admin`, "      username: admin", "      groups: [admins]", ""].join("\n"));
+    const e = explain(withoutPath, session);
+    expect(e.mapped).toBe(false);
+    expect(e.nearMisses[0]?.reason).toMatch(/the entry writes the role without a path, and this session ARN carries the path Org\/Team\//);
+    const hint = lint(configMap(["  mapRoles: |", `    - rolearn: ${session}`, "      username: admin", "      groups: [admins]", ""].join("\n"))).findings[0];
+    expect(hint?.message).toMatch(new RegExp(`write arn:aws:iam::${ACCOUNT}:role/Org/Team/Admin$`));
+  });
+
+  it("the current identity's session name is STS's (from UserId), as the server renders templates with it", () => {
+    const result = callerFromArn(`arn:aws:sts::${ACCOUNT}:assumed-role/Developers/alice`, { sessionName: "alice" });
+    expect(result).toMatchObject({ ok: true, caller: { sessionName: "alice" } });
+  });
+});
+
+describe("never throws", () => {
+  const PIECES = [
+    "apiVersion: v1\n",
+    "kind: ConfigMap\n",
+    "kind: List\nitems:\n- ",
+    "data:\n",
+    "  mapRoles: |\n",
+    "  mapUsers: |\n",
+    "  mapAccounts: |\n",
+    "  mapRoles: ",
+    "    - rolearn: arn:aws:iam::111122223333:role/x\n",
+    "    - rolearn: arn:aws:iam::111122223333:role/team/x\n",
+    "    - userarn: arn:aws:iam::111122223333:user/x\n",
+    "      username: system:node:{{EC2PrivateDNSName}}\n",
+    "      username: {{SessionName}}\n",
+    "      groups:\n",
+    "        - system:nodes\n",
+    "      sso:\n        permissionSetName: Admin\n        accountID: 111122223333\n",
+    "    - 111122223333\n",
+    "\t",
+    "  ",
+    "- ",
+    ": ",
+    "&a ",
+    "*a ",
+    "!!str ",
+    "[",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "---\n",
+    "\n",
+    "#",
+    "|",
+    ">",
+    "\u0000",
+  ];
+  const yamlish = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 40 }).map((parts) => parts.join(""));
+  const arnish = fc.oneof(
+    fc.string(),
+    fc.tuple(fc.constantFrom("arn", "ARN", ""), fc.constantFrom("aws", "aws-cn", "x", ""), fc.constantFrom("iam", "sts", "s3"), fc.constantFrom("", "us-east-1"), fc.constantFrom(ACCOUNT, "1", ""), fc.string({ maxLength: 30 })).map((p) => p.join(":")),
+  );
+
+  it("lintAwsAuth returns findings or a refusal for any text", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), yamlish, yamlish.map((s) => configMap(`  mapRoles: |\n${s}`))), (text) => {
+        const result = lintAwsAuth(text);
+        if (result.ok) {
+          expect(result.errors + result.warnings).toBe(result.findings.length);
+          for (const f of result.findings) expect(Number.isInteger(f.line) && f.line >= 1).toBe(true);
+        } else {
+          expect(result.line).toBeGreaterThanOrEqual(1);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("explain's parsers (ConfigMap and --arn) and explain itself never throw", () => {
+    const someone = caller(`arn:aws:sts::${ACCOUNT}:assumed-role/x/i-0123456789abcdef0`);
+    fc.assert(
+      fc.property(yamlish, arnish, (text, arn) => {
+        const result = callerFromArn(arn);
+        expect(typeof result.ok).toBe("boolean");
+        const p = parseAwsAuth(configMap(`  mapRoles: |\n${text}`));
+        if (p.ok) {
+          const e = explainAwsAuth(p, result.ok ? result.caller : someone);
+          expect(typeof formatExplanation(e)).toBe("string");
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -3,11 +3,11 @@
  * The listing shows what each entry is for and when it expires, never a token.
  * `clear` also removes the locks and temp files no running eks-token holds.
  */
-import { isFresh, TokenCache, type CacheEntry } from "./store.js";
+import { isFresh, type CacheEntry } from "./entry.js";
+import { cacheDir, TokenCache } from "./store.js";
 import type { Deps } from "../cli/deps.js";
 import { formatTimestamp } from "../token/exec-credential.js";
 import type { Logger } from "../cli/log.js";
-import { cacheDir } from "../token/command.js";
 
 export interface CacheFlags {
   cacheDir?: string;
@@ -57,7 +57,7 @@ function table(data: Row[]): string {
 }
 
 export function runCacheList(flags: CacheFlags, deps: Deps, logger: Logger): number {
-  const { dir } = cacheDir(flags, deps);
+  const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
   const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
   const data = rows(cache, flags, deps.now());
   if (flags.output === "json") deps.stdout(`${JSON.stringify({ dir, entries: data }, null, 2)}\n`);
@@ -67,7 +67,7 @@ export function runCacheList(flags: CacheFlags, deps: Deps, logger: Logger): num
 }
 
 export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): number {
-  const { dir } = cacheDir(flags, deps);
+  const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
   const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
   // Unreadable entries cannot be matched to a cluster: `clear` without a filter removes them too.
   const keys = cache

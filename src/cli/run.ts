@@ -11,7 +11,7 @@ import { EksTokenError } from "./errors.js";
 import { createLogger, redact } from "./log.js";
 import { runCacheClear, runCacheList } from "../cache/command.js";
 import { runToken, tokenFlags } from "../token/command.js";
-import { DEFAULT_MARGIN_MS } from "../cache/store.js";
+import { DEFAULT_MARGIN_MS } from "../cache/entry.js";
 
 export const HELP = `eks-token: kubectl exec credential plugin for Amazon EKS
 

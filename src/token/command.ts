@@ -6,10 +6,11 @@
  * "Obtain" looks the request up in the disk cache by key, and only on a miss
  * loads the AWS module and mints.
  */
-import { join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { parse, parseDuration, usage } from "../cli/args.js";
-import { awsConfigPaths, CACHE_FORMAT, cacheKey, DEFAULT_MARGIN_MS, staleness, TokenCache, type CacheEntry, type TokenEntry } from "../cache/store.js";
+import { CACHE_FORMAT, DEFAULT_MARGIN_MS, staleness, type CacheEntry, type TokenEntry } from "../cache/entry.js";
+import { awsConfigPaths, cacheKey } from "../cache/key.js";
+import { cacheDir, TokenCache } from "../cache/store.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import { fileStates } from "../cache/file-state.js";
@@ -180,13 +181,6 @@ export async function mint(
   };
 }
 
-/** Where the cache lives: --cache-dir, EKS_TOKEN_CACHE_DIR, else ~/.kube/cache/eks-token. */
-export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "env" | "home">): { dir: string; explicit: boolean } {
-  if (flags.cacheDir) return { dir: flags.cacheDir, explicit: true };
-  if (deps.env["EKS_TOKEN_CACHE_DIR"]) return { dir: deps.env["EKS_TOKEN_CACHE_DIR"], explicit: true };
-  return { dir: join(deps.home, ".kube", "cache", "eks-token"), explicit: false };
-}
-
 /**
  * The cache in front of mint(): an entry is served only while every file its
  * identity came from is as it was, and its token is neither expiring nor
@@ -198,7 +192,7 @@ export function cacheDir(flags: Pick<TokenFlags, "cacheDir">, deps: Pick<Deps, "
 async function obtain(request: TokenRequest, interactive: () => boolean, flags: TokenFlags, deps: Deps, logger: Logger): Promise<Credential> {
   if (!flags.cache) return mint(request, interactive(), deps, logger);
   const notes: string[] = [];
-  const { dir, explicit } = cacheDir(flags, deps);
+  const { dir, explicit } = cacheDir(flags.cacheDir, deps.env, deps.home);
   const cache = new TokenCache(dir, (note) => notes.push(note), deps.uid);
   try {
     const configPaths = awsConfigPaths(deps.env, deps.home);

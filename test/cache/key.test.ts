@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cacheKey, isFresh, isOrphanTemp, MAX_FUTURE_SKEW_MS, parseEntry, staleness, type KeyInput, type TokenEntry } from "../../src/cache/store.js";
+import { isFresh, MAX_FUTURE_SKEW_MS, parseEntry, staleness, type TokenEntry } from "../../src/cache/entry.js";
+import { cacheKey, type KeyInput } from "../../src/cache/key.js";
+import { isOrphanTemp } from "../../src/cache/store.js";
 import { isStaleLock } from "../../src/cache/lock.js";
 import { identitySources } from "../../src/cache/identity-sources.js";
 import type { Peeked } from "../../src/cache/peek-file.js";

@@ -23,7 +23,8 @@ import {
   type Stats,
 } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parse, usage } from "../cli/args.js";
 import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws/config.js";
 import { fileErrorReason, readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
@@ -90,27 +91,6 @@ const CONVERT_OPTIONS = {
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
-
-function usage(message: string): EksTokenError {
-  return new EksTokenError("usage", message, { hint: "see eks-token --help" });
-}
-
-/** The same one-line wording as src/cli/run.ts for parseArgs's errors. */
-function parse<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, "").split(", ").pop();
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw usage(`unknown option ${option ?? message}`);
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-      throw usage(`option ${option} ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`);
-    }
-    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw usage(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`.trim());
-    throw usage(message);
-  }
-}
 
 function note(deps: Deps, message: string): void {
   deps.stderr(`eks-token: ${redact(message)}\n`);

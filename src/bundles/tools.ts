@@ -6,7 +6,8 @@ import type { Deps } from "../cli/deps.js";
 import type { Logger } from "../cli/log.js";
 import { runAwsAuth } from "../mapping/command.js";
 import { runDecode, runVerify, runWhoami } from "../identity/command.js";
-import { runConvertKubeconfig, runKubeconfig } from "../kubeconfig/command.js";
+import { runKubeconfig } from "../kubeconfig/command.js";
+import { runConvertKubeconfig } from "../kubeconfig/convert-command.js";
 
 export type ToolCommand = (argv: string[], deps: Deps, logger: Logger) => Promise<number>;
 

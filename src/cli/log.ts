@@ -7,6 +7,8 @@
 export interface Logger {
   /** Always shown: warnings the user should act on. */
   warn(message: string): void;
+  /** Always shown: what a command did, when its result is a file rather than stdout. */
+  note(message: string): void;
   /** Shown only with --verbose. */
   debug(message: string): void;
   readonly verbose: boolean;
@@ -30,6 +32,7 @@ export function createLogger(write: (line: string) => void, verbose: boolean): L
   return {
     verbose,
     warn: (message) => write(`eks-token: warning: ${redact(message)}\n`),
+    note: (message) => write(`eks-token: ${redact(message)}\n`),
     debug: (message) => {
       if (verbose) write(`eks-token: ${redact(message)}\n`);
     },

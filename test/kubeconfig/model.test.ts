@@ -11,19 +11,9 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { EksTokenError } from "../../src/cli/errors.js";
-import {
-  buildEntries,
-  convertKubeconfig,
-  EXEC_EXTENSION,
-  hasCluster,
-  kubeconfigFile,
-  kubeconfigFiles,
-  mergeEntries,
-  parseKubeconfig,
-  printKubeconfig,
-  translateExec,
-  type EntrySpec,
-} from "../../src/kubeconfig/model.js";
+import { convertKubeconfig, translateExec } from "../../src/kubeconfig/convert.js";
+import { buildEntries, mergeEntries, type EntrySpec } from "../../src/kubeconfig/merge.js";
+import { EXEC_EXTENSION, hasCluster, kubeconfigFile, kubeconfigFiles, parseKubeconfig, printKubeconfig } from "../../src/kubeconfig/model.js";
 import { unifiedDiff } from "../../src/kubeconfig/unified-diff.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/kubeconfig/${name}`, import.meta.url), "utf8");

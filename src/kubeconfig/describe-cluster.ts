@@ -1,0 +1,182 @@
+/**
+ * Where a new kubeconfig entry's API server endpoint and CA come from: EKS
+ * DescribeCluster, signed with the same credential chain (and AssumeRole) the
+ * token will use, as aws eks update-kubeconfig does; or --server with a CA
+ * given by the user, with no AWS call. The EKS client is its own lazy bundle.
+ */
+import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws/config.js";
+import { firstLine, isNetworkError } from "../aws/endpoint-failure.js";
+import { readBoundedFile } from "../cli/bounded-file.js";
+import type { Deps } from "../cli/deps.js";
+import { EksTokenError } from "../cli/errors.js";
+import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
+import type { Logger } from "../cli/log.js";
+import { validateRegion } from "../token/validate.js";
+import type { EntrySpec } from "./merge.js";
+
+export interface ClusterInfo {
+  /** The cluster ARN, when DescribeCluster told us. */
+  arn?: string;
+  /** x-k8s-aws-id: the name, or for a cluster on Outposts its id. */
+  clusterId: string;
+  idFlag: EntrySpec["idFlag"];
+  server: string;
+  caData: string;
+}
+
+export interface AwsSettings {
+  shared: SharedConfig;
+  profileLabel: string;
+  section: Record<string, string | undefined>;
+  region: string;
+}
+
+export async function loadAwsSettings(flags: { region?: string; profile?: string }, env: Env): Promise<AwsSettings> {
+  const { loadSharedConfigFiles } = await import("@smithy/core/config");
+  let shared: SharedConfig;
+  try {
+    const files = await loadSharedConfigFiles({
+      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
+      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
+    });
+    shared = { configFile: files.configFile, credentialsFile: files.credentialsFile };
+  } catch (error) {
+    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${(error as Error).message}`, {
+      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
+    });
+  }
+  const profileLabel = profileName(flags.profile, env);
+  const section = profileSection(shared, profileLabel);
+  const { region, from } = resolveRegion(flags.region, env, section);
+  validateRegion(region, from);
+  return { shared, profileLabel, section, region };
+}
+
+export function profileExists(settings: AwsSettings, profile: string): boolean {
+  return settings.shared.configFile[profile] !== undefined || settings.shared.credentialsFile[profile] !== undefined;
+}
+
+const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+/** A CA bundle: the whole Mozilla set (about 150 certificates) is 220 KB. */
+const CA_FILE_LIMIT = 1024 * 1024;
+
+/** --server with a CA: no AWS call. The CA is embedded, so the entry does not depend on a file staying put. */
+export function clusterFromFlags(name: string, server: string, caFile: string | undefined, caData: string | undefined): ClusterInfo {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    /* reported below */
+  }
+  if (url?.protocol !== "https:") {
+    throw new EksTokenError("invalid-input", `invalid --server ${JSON.stringify(server)}: expected an https:// URL`, {
+      hint: "copy the API server endpoint from the EKS console or aws eks describe-cluster",
+    });
+  }
+  let pem: string;
+  if (caFile !== undefined) {
+    const read = readBoundedFile(caFile, CA_FILE_LIMIT);
+    if (read.kind !== "file") {
+      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
+        hint: "check --certificate-authority",
+      });
+    }
+    pem = read.text;
+  } else {
+    pem = /^[A-Za-z0-9+/=\s]+$/.test(caData!) ? Buffer.from(caData!, "base64").toString("utf8") : "";
+  }
+  if (!pem.includes(PEM_CERTIFICATE)) {
+    const what = caFile !== undefined ? `certificate authority ${caFile}` : "--certificate-authority-data";
+    throw new EksTokenError("invalid-input", `could not read ${what}: not a PEM certificate`, {
+      hint: "give the cluster's CA as a PEM file, or its base64 as --certificate-authority-data",
+    });
+  }
+  return { clusterId: name, idFlag: "--cluster-name", server, caData: Buffer.from(pem, "utf8").toString("base64") };
+}
+
+function describeError(error: unknown, name: string, region: string): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const errorName = (error as { name?: string })?.name ?? "";
+  const message = firstLine(error instanceof Error ? error.message : String(error));
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not reach EKS in ${region} to describe cluster ${name}: ${message}`, {
+      hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings",
+      cause: error,
+    });
+  }
+  const hints: Record<string, string> = {
+    ResourceNotFoundException: `check --cluster-name and --region (aws eks list-clusters --region ${region})`,
+    AccessDeniedException: "the identity needs eks:DescribeCluster, or pass --server and --certificate-authority yourself",
+  };
+  return new EksTokenError("aws-call", `could not describe cluster ${name} in ${region}: ${errorName && errorName !== "Error" ? `${errorName}: ` : ""}${message}`, {
+    hint: hints[errorName] ?? "check the AWS credentials, --profile and --region",
+    cause: error,
+  });
+}
+
+export interface DescribeRequest {
+  name: string;
+  profile?: string;
+  roleArn?: string;
+}
+
+/** Endpoint and CA from EKS DescribeCluster, signed with the same credential chain (and AssumeRole) the token uses. */
+export async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
+  const { region } = settings;
+  const { resolveCredentials } = await import("../aws/credentials.js");
+  const credentialProcess = credentialProcessOf(settings.shared, settings.profileLabel);
+  const resolved = await resolveCredentials(
+    {
+      profile: request.profile,
+      profileLabel: settings.profileLabel,
+      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
+      endpoint: endpointSettings(region, deps.env, settings.section, settings.shared),
+      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+      forwardSessionName: false,
+      interactive: deps.isTerminal(),
+      env: deps.env,
+      now: deps.now,
+    },
+    { logger, promptMfaCode: deps.promptMfaCode },
+  );
+  logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
+  // Loaded here: the EKS client is needed by this one command only.
+  const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../bundles/eks.js");
+  const client = new EKSClient({
+    region,
+    credentials: resolved.credentials,
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: new BoundedHttpHandler(),
+  });
+  let cluster;
+  try {
+    cluster = (await client.send(new DescribeClusterCommand({ name: request.name }))).cluster;
+  } catch (error) {
+    throw describeError(error, request.name, region);
+  } finally {
+    client.destroy();
+  }
+  // aws eks update-kubeconfig's rule: a cluster still being created (or deleted) has no usable endpoint.
+  const status = cluster?.status ?? "UNKNOWN";
+  if (status !== "ACTIVE" && status !== "UPDATING") {
+    throw new EksTokenError("aws-call", `could not use cluster ${request.name} in ${region}: its status is ${status}`, {
+      hint: "wait until aws eks describe-cluster shows it ACTIVE",
+    });
+  }
+  if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
+    throw new EksTokenError("aws-call", `could not use cluster ${request.name} in ${region}: DescribeCluster returned no endpoint or certificate authority`, {
+      hint: "wait a minute and try again, or pass --server and --certificate-authority",
+    });
+  }
+  // A local cluster on Outposts is known to the authenticator by its id, unless it has separate etcd
+  // instances (etcdInstanceType): then by its name, as aws eks update-kubeconfig writes (get_user_entry).
+  const outpost = cluster.outpostConfig !== undefined && cluster.outpostConfig.etcdInstanceType === undefined && cluster.id !== undefined;
+  return {
+    ...(cluster.arn ? { arn: cluster.arn } : {}),
+    clusterId: outpost ? cluster.id! : request.name,
+    idFlag: outpost ? "--cluster-id" : "--cluster-name",
+    server: cluster.endpoint,
+    caData: cluster.certificateAuthority.data,
+  };
+}
+

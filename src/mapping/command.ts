@@ -12,19 +12,12 @@ import { outputOf, parsePositionals, usage } from "../cli/args.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import { REQUEST_OPTIONS } from "../token/command.js";
-import {
-  callerFromArn,
-  explainAwsAuth,
-  explanationJson,
-  formatExplanation,
-  formatLint,
-  lintAwsAuth,
-  lintJson,
-  parseAwsAuth,
-  type AwsAuth,
-  type Caller,
-  type NotAwsAuth,
-} from "./parse.js";
+import { callerFromArn } from "./caller.js";
+import { explainAwsAuth } from "./explain.js";
+import { explanationJson, formatExplanation, formatLint, lintJson } from "./format.js";
+import { lintAwsAuth } from "./lint.js";
+import type { AwsAuth, Caller, NotAwsAuth } from "./model.js";
+import { parseAwsAuth } from "./parse.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";

@@ -8,20 +8,13 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  callerFromArn,
-  editDistance,
-  explainAwsAuth,
-  formatExplanation,
-  formatLint,
-  lintAwsAuth,
-  parseAwsAuth,
-  type AwsAuth,
-  type Caller,
-  type Explanation,
-  type Finding,
-  type LintResult,
-} from "../../src/mapping/parse.js";
+import { callerFromArn } from "../../src/mapping/caller.js";
+import { explainAwsAuth } from "../../src/mapping/explain.js";
+import { formatExplanation, formatLint } from "../../src/mapping/format.js";
+import { lintAwsAuth } from "../../src/mapping/lint.js";
+import type { AwsAuth, Caller, Explanation, Finding, LintResult } from "../../src/mapping/model.js";
+import { parseAwsAuth } from "../../src/mapping/parse.js";
+import { editDistance } from "../../src/mapping/spelling.js";
 import { ROOT } from "../support/cli.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "aws-auth");

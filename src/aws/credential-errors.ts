@@ -1,0 +1,158 @@
+/**
+ * What a failed credential chain or STS call means for the user: one
+ * EksTokenError line with its exit status and what to do next (an expired
+ * SSO session, a credential_process that printed the wrong thing, an
+ * endpoint that did not answer, a role that refused us).
+ */
+import { CREDENTIAL_CHAIN_MS, seconds } from "../cli/limits.js";
+import { EksTokenError } from "../cli/errors.js";
+import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
+import type { BoundedHttpHandler } from "./http-handler.js";
+import type { CredentialRequest } from "./credentials.js";
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function errorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? "";
+}
+
+/** What the chain saw on its way to failing: the reasons links passed on, and the handler its clients sent through. */
+export interface ChainTrace {
+  providerErrors: string[];
+  handler: BoundedHttpHandler;
+}
+
+/**
+ * Why a credential_process failed, from the reasons the chain's links gave:
+ * the process provider's reason is logged and then lost, because the chain
+ * moves on to the next link and ends with "Could not load credentials from
+ * any providers".
+ */
+export function credentialProcessFailure(request: CredentialRequest, trace: ChainTrace): string | undefined {
+  for (const reason of [...trace.providerErrors].reverse()) {
+    const invalid = /^Profile (.+?) credential_process ((?:returned|did not return) [^\n]*?)\.?$/.exec(firstLine(reason));
+    if (invalid) return `the credential_process of profile ${invalid[1]} ${invalid[2]}`;
+    if (/^Command failed: /.test(reason)) return `the credential_process of profile ${request.profileLabel} failed: ${firstLine(reason)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The request failure behind a chain error. Some providers keep only the
+ * text of the error they met (the SSO provider wraps it in a new error), so
+ * the handler's last failure is matched by its message too.
+ */
+export function networkCause(error: unknown, trace: ChainTrace): unknown {
+  const last = trace.handler.lastFailure;
+  if (last && messageOf(error).includes(last.message)) return last;
+  return isNetworkError(error) ? error : undefined;
+}
+
+/** Map an error from the provider chain to what the user should do. */
+export function chainError(error: unknown, request: CredentialRequest, trace: ChainTrace): EksTokenError {
+  if (error instanceof EksTokenError) return error;
+  const message = messageOf(error);
+  const profile = request.profileLabel;
+  // The SDK words this several ways (expired session, expired token it cannot refresh, invalid session),
+  // but each asks for `aws sso login`.
+  if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
+    return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
+      hint: `run: aws sso login --profile ${profile}`,
+      cause: error,
+    });
+  }
+  const processFailure = credentialProcessFailure(request, trace);
+  if (processFailure) {
+    return new EksTokenError("credentials", `could not get AWS credentials: ${processFailure}`, {
+      hint: `run it yourself (${request.credentialProcess ?? "the profile's credential_process"}) and check that it prints Version 1 JSON with AccessKeyId, SecretAccessKey and, for temporary keys, SessionToken and a future Expiration`,
+      cause: error,
+    });
+  }
+  const network = networkCause(error, trace);
+  if (network !== undefined) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${firstLine(messageOf(network))}`, {
+      hint: "check the network path to the credential source (SSO, STS, container or instance metadata endpoint) and proxy settings",
+      cause: error,
+    });
+  }
+  if (/Could not load credentials from any providers/i.test(message)) {
+    return new EksTokenError(
+      "no-credentials",
+      "could not find AWS credentials: tried environment variables, SSO, the shared config and credentials files, credential_process, web identity (IRSA), container credentials and instance metadata",
+      { hint: `run aws configure, or aws sso login --profile ${profile}, or set AWS_PROFILE`, cause: error },
+    );
+  }
+  if (/Profile .* could not be found|could not resolve credentials using profile|Could not find profile/i.test(message) || /profile/i.test(message) && /not found|could not be found/i.test(message)) {
+    return new EksTokenError("no-credentials", `could not find AWS credentials for profile ${profile}: ${message}`, {
+      hint: "check the profile name in ~/.aws/config (aws configure list-profiles)",
+      cause: error,
+    });
+  }
+  return new EksTokenError("credentials", `could not get AWS credentials (profile ${profile}): ${firstLine(message)}`, {
+    hint: "run with --verbose to see which credential source failed",
+    cause: error,
+  });
+}
+
+/**
+ * What the chain was waiting on when its deadline passed: a request of one of
+ * its SDK clients, else the remote provider that builds its own requests
+ * (container credentials when configured, else instance metadata).
+ */
+export function chainTimeout(request: CredentialRequest, handler: BoundedHttpHandler): EksTokenError {
+  const within = seconds(CREDENTIAL_CHAIN_MS);
+  const busy = handler.busy[0];
+  if (busy) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: ${busy} did not finish answering within ${within}`, {
+      hint: "check the network path to it and proxy settings",
+    });
+  }
+  const env = request.env;
+  const container = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] ? "169.254.170.2" : hostOfUrl(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+  if (container) {
+    return new EksTokenError("unreachable", `could not get AWS credentials: the container credentials endpoint ${container} did not answer within ${within}`, {
+      hint: "check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) and that the EKS Pod Identity or ECS agent is running",
+    });
+  }
+  const imds = hostOfUrl(env["AWS_EC2_METADATA_SERVICE_ENDPOINT"]) ?? "169.254.169.254";
+  return new EksTokenError("unreachable", `could not get AWS credentials: the instance metadata endpoint ${imds} did not answer within ${within}`, {
+    hint: "check the instance's metadata options (IMDSv2 hop limit), or set AWS_EC2_METADATA_DISABLED=true off EC2",
+  });
+}
+
+export function hostOfUrl(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function stsCallError(error: unknown, what: string, request: CredentialRequest, host: string): EksTokenError {
+  const name = errorName(error);
+  const message = firstLine(messageOf(error));
+  if (isNetworkError(error)) {
+    return new EksTokenError("unreachable", `could not reach STS at ${host} to ${what}: ${failureProblem(error)}`, {
+      hint: "check the network, AWS_ENDPOINT_URL_STS and proxy settings",
+      cause: error,
+    });
+  }
+  if (name === "AccessDenied" || name === "AccessDeniedException") {
+    return new EksTokenError("assume-role-denied", `could not assume role ${request.roleArn}: access denied: ${message}`, {
+      hint: "check the role's trust policy allows your identity (and --external-id if it requires one)",
+      cause: error,
+    });
+  }
+  if (name === "ExpiredToken" || name === "ExpiredTokenException") {
+    return new EksTokenError("credentials", `could not ${what}: the base credentials have expired`, {
+      hint: `refresh them (aws sso login --profile ${request.profileLabel}, or new keys)`,
+      cause: error,
+    });
+  }
+  return new EksTokenError("assume-role", `could not ${what}: ${name ? `${name}: ` : ""}${message}`, {
+    hint: "check --role-arn, --external-id and the base credentials",
+    cause: error,
+  });
+}

@@ -11,7 +11,8 @@ import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { httpStsFetch } from "./sts-fetch.js";
 import { TOKEN_PREFIX } from "../token/encoding.js";
-import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch, type TokenFacts } from "./verify.js";
+import { replayToSts, type Identity, type StsFetch } from "./replay.js";
+import { checkToken, type CheckResult, type TokenFacts } from "./verify.js";
 import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "../token/command.js";
 import { parseExecInfo } from "../token/exec-credential.js";
 

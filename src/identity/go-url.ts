@@ -175,3 +175,10 @@ export function parseGoQuery(raw: string): Map<string, string[]> | undefined {
   }
   return failed ? undefined : result;
 }
+
+/** First value of each parameter, keyed by lowercased name (the server's queryParamsLower). */
+export function lowerParams(query: Map<string, string[]> | undefined): Map<string, string> {
+  const lower = new Map<string, string>();
+  for (const [key, values] of query ?? []) if (!lower.has(key.toLowerCase())) lower.set(key.toLowerCase(), values[0] ?? "");
+  return lower;
+}

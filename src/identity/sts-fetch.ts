@@ -13,7 +13,7 @@ import { isIP } from "node:net";
 import { AnswerGuard } from "../aws/answer-guard.js";
 import { atEndpoint } from "../aws/endpoint-failure.js";
 import { MAX_ANSWER_BYTES, REPLAY_MS } from "../cli/limits.js";
-import type { StsFetch } from "./verify.js";
+import type { StsFetch } from "./replay.js";
 
 export function httpStsFetch(options: { connectTo?: string } = {}): StsFetch {
   return (url, headers) =>

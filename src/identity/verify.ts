@@ -1,18 +1,15 @@
 /**
  * The checks the aws-iam-authenticator server applies to a k8s-aws-v1 token
- * (pkg/token/token.go, Verify), in the same order, then the replay of the
- * presigned request to STS that tells who signed it.
+ * (pkg/token/token.go, Verify), in the same order, then (verifyToken) the
+ * replay of the presigned request to STS that tells who signed it
+ * (replay.ts).
  *
- * checkToken is pure (clock and host rules passed in); replayToSts is the edge
- * and takes the HTTP call as a function so tests can route it to the loopback
- * STS emulator.
+ * checkToken is pure (clock and host rules passed in).
  */
-import { failedEndpoint, failureProblem } from "../aws/endpoint-failure.js";
 import { EksTokenError } from "../cli/errors.js";
-import { parseGoQuery, parseGoUrl, type GoUrl } from "./go-url.js";
-import { isServerPartition } from "../aws/partitions.js";
+import { lowerParams, parseGoQuery, parseGoUrl, type GoUrl } from "./go-url.js";
 import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX, tokenBodyProblem } from "../token/encoding.js";
-
+import { replayToSts, type Identity, type StsFetch } from "./replay.js";
 
 /** STS honours a presigned GetCallerIdentity for 15 minutes after X-Amz-Date. */
 export const PRESIGNED_URL_LIFETIME_MS = 15 * 60_000;
@@ -99,13 +96,6 @@ export function parseAmzDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19).replace(/[-:]/g, "") !== value.slice(0, 15)
     ? undefined
     : date;
-}
-
-/** First value of each parameter, keyed by lowercased name (the server's queryParamsLower). */
-function lowerParams(query: Map<string, string[]> | undefined): Map<string, string> {
-  const lower = new Map<string, string>();
-  for (const [key, values] of query ?? []) if (!lower.has(key.toLowerCase())) lower.set(key.toLowerCase(), values[0] ?? "");
-  return lower;
 }
 
 /**
@@ -207,161 +197,6 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
     );
   }
   return done();
-}
-
-export interface Identity {
-  arn: string;
-  canonicalArn: string;
-  accountId: string;
-  userId: string;
-  sessionName?: string;
-  accessKeyId?: string;
-  stsHost?: string;
-}
-
-export type PrincipalType = "role" | "user" | "root" | "federated-user" | "assumed-role";
-
-export type Canonical = { ok: true; type: PrincipalType; canonicalArn: string } | { ok: false; reason: string };
-
-/**
- * The ARN aws-auth and access entries are written against, as the server
- * computes it (pkg/arn Canonicalize, TestUserARN): an assumed-role session
- * becomes its role, every segment but the session name being the role
- * (assumed-role/Org/Team/Admin/Session → role/Org/Team/Admin); IAM users,
- * roles and root, and STS federated users, stay as they are. Anything else,
- * or a partition the server does not know, is refused.
- */
-export function canonicalize(arn: string): Canonical {
-  // aws-sdk-go-v2's arn.Parse: the "arn:" prefix and six colon-separated sections, the last one free.
-  if (!arn.startsWith("arn:")) return { ok: false, reason: `${JSON.stringify(arn)} is not an ARN (no "arn:" prefix)` };
-  const sections = arn.split(":");
-  if (sections.length < 6) return { ok: false, reason: `${JSON.stringify(arn)} is not an ARN (fewer than six ":"-separated sections)` };
-  const [, partition = "", service, , account] = sections;
-  if (!isServerPartition(partition)) return { ok: false, reason: `${JSON.stringify(arn)} is in partition ${JSON.stringify(partition)}, which the server does not recognise` };
-  const segments = sections.slice(5).join(":").split("/");
-  const kind = segments[0];
-  if (service === "sts" && kind === "federated-user") return { ok: true, type: "federated-user", canonicalArn: arn };
-  if (service === "sts" && kind === "assumed-role") {
-    if (segments.length < 3) return { ok: false, reason: `assumed-role ARN ${JSON.stringify(arn)} has no role and session name` };
-    return { ok: true, type: "assumed-role", canonicalArn: `arn:${partition}:iam::${account}:role/${segments.slice(1, -1).join("/")}` };
-  }
-  if (service === "iam" && (kind === "role" || kind === "user" || kind === "root")) return { ok: true, type: kind, canonicalArn: arn };
-  if (service === "sts" || service === "iam") return { ok: false, reason: `${JSON.stringify(arn)} is not an identity the server maps (${service} resource ${JSON.stringify(kind)})` };
-  return { ok: false, reason: `${JSON.stringify(arn)} is not an identity the server maps (service ${JSON.stringify(service)})` };
-}
-
-/** canonicalize, throwing its reason. */
-export function canonicalArn(arn: string): string {
-  const result = canonicalize(arn);
-  if (!result.ok) throw new Error(result.reason);
-  return result.canonicalArn;
-}
-
-export interface StsResponse {
-  status: number;
-  body: string;
-  /** STS's Date header, when it sent one (for clock-skew checks). */
-  date?: string;
-}
-
-export type StsFetch = (url: string, headers: Record<string, string>) => Promise<StsResponse>;
-
-interface CallerIdentityJson {
-  GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: unknown; Account?: unknown; UserId?: unknown } };
-}
-
-/** "Code: first line of the message". Real STS appends the whole canonical request to SignatureDoesNotMatch. */
-function stsErrorCode(body: string): string {
-  const oneLine = (text: string) => text.split("\n")[0]!.trim();
-  try {
-    const parsed = JSON.parse(body) as { Error?: { Code?: string; Message?: string } };
-    if (parsed.Error?.Code) return `${parsed.Error.Code}${parsed.Error.Message ? `: ${oneLine(parsed.Error.Message)}` : ""}`;
-  } catch {
-    /* XML or text */
-  }
-  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
-  return code ? `${code}${message ? `: ${oneLine(message)}` : ""}` : oneLine(body).slice(0, 200);
-}
-
-/** The parts of a presigned URL the server reports with the identity: the STS host as written, and the access key id. */
-function urlFacts(url: string): { host: string; accessKeyId?: string } {
-  const parsed = parseGoUrl(url);
-  if (!parsed.ok) return { host: "" };
-  const accessKeyId = lowerParams(parseGoQuery(parsed.url.rawQuery)).get("x-amz-credential")?.split("/")[0];
-  return { host: parsed.url.host, ...(accessKeyId ? { accessKeyId } : {}) };
-}
-
-const answerError = (message: string) =>
-  new EksTokenError("sts-rejected", `the STS answer cannot be used: ${message}`, { hint: "the server refuses such an answer, so every token of this identity; check the STS endpoint (--connect-to, a proxy)" });
-
-/**
- * The identity in a GetCallerIdentity answer, read as the server reads it
- * (pkg/token/token.go getIdentityFromSTSResponse; TestVerifyInvalidCanonicalARNError,
- * TestVerifyInvalidUserIDError, TestVerifySessionName): the ARN must
- * canonicalize; for roles and assumed roles the UserId must be ROLEID:SESSION,
- * which gives the user id (ROLEID) and the session name; users, root and
- * federated users keep their whole UserId and have no session name. The
- * server does not check Account or a user's UserId for emptiness, so neither
- * do we.
- */
-export function identityFromAnswer(answer: { Arn?: unknown; Account?: unknown; UserId?: unknown }, url: string): Identity {
-  const text = (value: unknown, name: string): string => {
-    if (value === undefined || value === null) return "";
-    if (typeof value !== "string") throw answerError(`${name} is not a string`);
-    return value;
-  };
-  const arn = text(answer.Arn, "Arn");
-  const account = text(answer.Account, "Account");
-  const userId = text(answer.UserId, "UserId");
-  if (arn === "") throw answerError("it carries no ARN");
-  const canonical = canonicalize(arn);
-  if (!canonical.ok) throw answerError(canonical.reason);
-  const identity: Identity = { arn, canonicalArn: canonical.canonicalArn, accountId: account, userId };
-  if (canonical.type === "role" || canonical.type === "assumed-role") {
-    const parts = userId.split(":");
-    if (parts.length !== 2) throw answerError(`UserId ${JSON.stringify(userId)} of a ${canonical.type === "role" ? "role" : "role session"} is not ROLEID:SESSION`);
-    identity.userId = parts[0]!;
-    identity.sessionName = parts[1]!;
-  }
-  const { host, accessKeyId } = urlFacts(url);
-  identity.stsHost = host;
-  if (accessKeyId) identity.accessKeyId = accessKeyId;
-  return identity;
-}
-
-/**
- * Replay the presigned request with the cluster id header, exactly as the
- * server does (GET, x-k8s-aws-id, Accept: application/json), and read the
- * identity from STS's answer.
- */
-export async function replayToSts(url: string, clusterId: string, fetchSts: StsFetch): Promise<Identity> {
-  let response: StsResponse;
-  try {
-    response = await fetchSts(url, { [CLUSTER_ID_HEADER]: clusterId, accept: "application/json" });
-  } catch (error) {
-    const host = urlFacts(url).host;
-    const dialled = failedEndpoint(error);
-    const at = dialled && dialled !== host ? `${host} through ${dialled}` : host;
-    throw new EksTokenError("unreachable", `could not reach STS at ${at}: ${failureProblem(error)}`, {
-      hint: "check the network path to STS",
-      cause: error,
-    });
-  }
-  if (response.status !== 200) {
-    const code = stsErrorCode(response.body);
-    throw new EksTokenError("sts-rejected", `STS rejected the token (HTTP ${response.status}): ${code}`, {
-      hint: "a SignatureDoesNotMatch usually means the token was made for another cluster id, or was altered",
-    });
-  }
-  let parsed: CallerIdentityJson;
-  try {
-    parsed = JSON.parse(response.body) as CallerIdentityJson;
-  } catch (error) {
-    throw answerError(`it is not JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const result = typeof parsed === "object" && parsed !== null ? parsed.GetCallerIdentityResponse?.GetCallerIdentityResult : undefined;
-  return identityFromAnswer(typeof result === "object" && result !== null ? result : {}, url);
 }
 
 /** Format checks, then the STS replay: the whole server-side verification. */

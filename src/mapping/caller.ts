@@ -4,7 +4,7 @@
  * UserId). Pure.
  */
 import { isServerPartition } from "../aws/partitions.js";
-import { canonicalize } from "../identity/verify.js";
+import { canonicalize } from "../identity/canonical.js";
 import { ACCOUNT_ID, rolePathStripped, splitArn } from "./arn.js";
 import { quote, type Caller } from "./model.js";
 

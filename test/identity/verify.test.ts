@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { resolveStsEndpoint, stsHostProblem } from "../../src/aws/endpoint.js";
 import { buildToken } from "../../src/token/presign.js";
 import { decodeToken, encodeToken } from "../../src/token/encoding.js";
-import { canonicalArn, canonicalize, checkToken, identityFromAnswer, replayToSts, type CheckName } from "../../src/identity/verify.js";
+import { canonicalArn, canonicalize } from "../../src/identity/canonical.js";
+import { identityFromAnswer, replayToSts } from "../../src/identity/replay.js";
+import { checkToken, type CheckName } from "../../src/identity/verify.js";
 
 const signingDate = new Date("2026-01-02T03:04:05Z");
 const now = new Date("2026-01-02T03:05:00Z");

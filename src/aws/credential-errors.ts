@@ -8,7 +8,16 @@ import { CREDENTIAL_CHAIN_MS, seconds } from "../cli/limits.js";
 import { EksTokenError } from "../cli/errors.js";
 import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
 import type { BoundedHttpHandler } from "./http-handler.js";
-import type { CredentialRequest } from "./credentials.js";
+
+/** What the messages name: a CredentialRequest (credentials.ts) is one. */
+export interface FailureContext {
+  /** The profile name the user sees (flag, AWS_PROFILE or "default"). */
+  profileLabel: string;
+  credentialProcess?: string;
+  roleArn?: string;
+  /** The environment the chain read (container and metadata endpoints). */
+  env: Readonly<Record<string, string | undefined>>;
+}
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -30,7 +39,7 @@ export interface ChainTrace {
  * moves on to the next link and ends with "Could not load credentials from
  * any providers".
  */
-export function credentialProcessFailure(request: CredentialRequest, trace: ChainTrace): string | undefined {
+export function credentialProcessFailure(request: FailureContext, trace: ChainTrace): string | undefined {
   for (const reason of [...trace.providerErrors].reverse()) {
     const invalid = /^Profile (.+?) credential_process ((?:returned|did not return) [^\n]*?)\.?$/.exec(firstLine(reason));
     if (invalid) return `the credential_process of profile ${invalid[1]} ${invalid[2]}`;
@@ -51,7 +60,7 @@ export function networkCause(error: unknown, trace: ChainTrace): unknown {
 }
 
 /** Map an error from the provider chain to what the user should do. */
-export function chainError(error: unknown, request: CredentialRequest, trace: ChainTrace): EksTokenError {
+export function chainError(error: unknown, request: FailureContext, trace: ChainTrace): EksTokenError {
   if (error instanceof EksTokenError) return error;
   const message = messageOf(error);
   const profile = request.profileLabel;
@@ -101,7 +110,7 @@ export function chainError(error: unknown, request: CredentialRequest, trace: Ch
  * its SDK clients, else the remote provider that builds its own requests
  * (container credentials when configured, else instance metadata).
  */
-export function chainTimeout(request: CredentialRequest, handler: BoundedHttpHandler): EksTokenError {
+export function chainTimeout(request: FailureContext, handler: BoundedHttpHandler): EksTokenError {
   const within = seconds(CREDENTIAL_CHAIN_MS);
   const busy = handler.busy[0];
   if (busy) {
@@ -130,7 +139,7 @@ export function hostOfUrl(url: string | undefined): string | undefined {
   }
 }
 
-export function stsCallError(error: unknown, what: string, request: CredentialRequest, host: string): EksTokenError {
+export function stsCallError(error: unknown, what: string, request: FailureContext, host: string): EksTokenError {
   const name = errorName(error);
   const message = firstLine(messageOf(error));
   if (isNetworkError(error)) {

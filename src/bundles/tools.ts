@@ -1,17 +1,15 @@
 /**
  * Everything but the token path, in its own bundle (dist/tools.cjs), loaded
  * only when one of these commands runs: the token path never parses it.
+ * It provides src/cli/deps.ts's ToolsBundle.
  */
-import type { Deps } from "../cli/deps.js";
-import type { Logger } from "../cli/log.js";
-import { runAwsAuth } from "../mapping/command.js";
+import type { Command } from "../cli/deps.js";
 import { runDecode, runVerify, runWhoami } from "../identity/command.js";
 import { runKubeconfig } from "../kubeconfig/command.js";
 import { runConvertKubeconfig } from "../kubeconfig/convert-command.js";
+import { runAwsAuth } from "../mapping/command.js";
 
-export type ToolCommand = (argv: string[], deps: Deps, logger: Logger) => Promise<number>;
-
-export const TOOL_COMMANDS: Record<string, ToolCommand> = {
+export const TOOL_COMMANDS: Readonly<Record<string, Command>> = {
   decode: runDecode,
   verify: runVerify,
   whoami: runWhoami,

@@ -1,7 +1,27 @@
 /**
  * The injected world. Only main.ts builds the real one; tests build their own.
+ *
+ * The lazily loaded bundles are described here by what the CLI uses of them,
+ * not imported: the tools bundle's commands take Deps, so a type imported
+ * from it would close a loop through every command. main.ts assigns the real
+ * import() to these types, which checks that each bundle provides them.
  */
 import type { Env } from "../aws/config.js";
+import type { mintToken } from "../aws/mint.js";
+import type { Logger } from "./log.js";
+
+/** What the cache-miss bundle (src/bundles/aws.ts) provides: minting a token. */
+export interface MissPathBundle {
+  mintToken: typeof mintToken;
+}
+
+/** A command: arguments after its name in, exit status out; failures are thrown as EksTokenError. */
+export type Command = (argv: string[], deps: Deps, logger: Logger) => Promise<number>;
+
+/** What the tools bundle (src/bundles/tools.ts) provides: every command but token and cache, by name. */
+export interface ToolsBundle {
+  TOOL_COMMANDS: Readonly<Record<string, Command>>;
+}
 
 export interface Deps {
   /** Must be process.env outside tests that stub the AWS module: the SDK's credential chain reads process.env itself. */
@@ -14,9 +34,9 @@ export interface Deps {
   /** A terminal is attached (stdin and stderr are TTYs): we may prompt outside kubectl. */
   isTerminal: () => boolean;
   /** Loads the miss-path module (SDK, signer) on demand: the seam that keeps the hit path light. */
-  loadAws: () => Promise<typeof import("../bundles/aws.js")>;
+  loadAws: () => Promise<MissPathBundle>;
   /** Loads the other commands' bundle (decode, verify, whoami, aws-auth, kubeconfig). */
-  loadTools: () => Promise<typeof import("../bundles/tools.js")>;
+  loadTools: () => Promise<ToolsBundle>;
   /** Reads all of standard input (for `-` arguments). */
   readStdin: () => Promise<string>;
   /** How to run this program again: the absolute path written into kubeconfig exec entries. */

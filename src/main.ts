@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { run } from "./cli/run.js";
 import type { Deps } from "./cli/deps.js";
 import { EksTokenError } from "./cli/errors.js";
-import { mebibytes, MAX_STDIN_BYTES } from "./cli/limits.js";
+import { formatBytes, MAX_STDIN_BYTES } from "./cli/limits.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
 /** Defined true when compiled into the single executable (scripts/build-binary.mjs). */
@@ -60,7 +60,7 @@ const deps: Deps = {
     for await (const chunk of process.stdin) {
       bytes += (chunk as Buffer).length;
       if (bytes > MAX_STDIN_BYTES) {
-        throw new EksTokenError("invalid-input", `could not read standard input: it is over the ${mebibytes(MAX_STDIN_BYTES)} limit`, {
+        throw new EksTokenError("invalid-input", `could not read standard input: it is over the ${formatBytes(MAX_STDIN_BYTES)} limit`, {
           hint: "pipe in one token, ExecCredential or aws-auth ConfigMap",
         });
       }

@@ -8,7 +8,7 @@
  */
 import { pipeline, Transform, type Readable } from "node:stream";
 import { endpointFailure } from "./endpoint-failure.js";
-import { mebibytes, seconds } from "../cli/limits.js";
+import { formatBytes, seconds } from "../cli/limits.js";
 
 export interface AnswerLimits {
   answerMs: number;
@@ -44,7 +44,7 @@ export class AnswerGuard {
     const capped = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
-        if (bytes > limits.maxBytes) callback(endpointFailure(endpoint, `sent an answer over the ${mebibytes(limits.maxBytes)} limit`, "size"));
+        if (bytes > limits.maxBytes) callback(endpointFailure(endpoint, `sent an answer over the ${formatBytes(limits.maxBytes)} limit`, "size"));
         else callback(null, chunk);
       },
     });

@@ -16,7 +16,7 @@
  */
 import { closeSync, constants, openSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { peekFile, type Peeked } from "./peek-file.js";
+import { peekFile, type Peeked } from "../cli/bounded-file.js";
 
 /** How long a process waits for another one fetching the same token. */
 export const LOCK_WAIT_MS = 5_000;

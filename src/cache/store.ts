@@ -6,7 +6,7 @@
  *
  * - Files: directory 0700, entries 0600, written atomically (temp file in the
  *   same directory, fsync, rename), read only if they are regular files of a
- *   bounded size (peek-file.ts: no symlink followed, no FIFO blocking).
+ *   bounded size (src/cli/bounded-file.ts peekFile: no symlink followed, no FIFO blocking).
  *   Entries or a directory owned by someone else, or writable by group or
  *   others, are ignored.
  * - Lock: lock.ts, taken before the slow credential fetch.
@@ -20,7 +20,7 @@ import { join } from "node:path";
 import type { Env } from "../aws/config.js";
 import { parseEntry, type CacheEntry } from "./entry.js";
 import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./lock.js";
-import { peekFile } from "./peek-file.js";
+import { peekFile } from "../cli/bounded-file.js";
 
 export type { Note } from "./lock.js";
 

@@ -52,6 +52,7 @@ import {
   type Alias,
   type ErrorCode,
 } from "yaml";
+import { formatBytes } from "./limits.js";
 
 export const YAML_LIMITS = {
   bytes: 8 * 1024 * 1024,
@@ -85,15 +86,6 @@ export function parseBoundedYaml(text: string, options: BoundedYamlOptions = {})
 /** Every document of a YAML stream (kubectl get … -o yaml output, a `---` separated file). */
 export function parseAllBoundedYaml(text: string, options: BoundedYamlOptions = {}): Document[] {
   return parseBounded(text, options, true);
-}
-
-const MiB = 1024 * 1024;
-
-/** "8 MiB", "80.3 MiB", "512 KiB": sizes in errors. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= MiB) return `${Number((bytes / MiB).toFixed(1))} MiB`;
-  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`;
-  return `${bytes} bytes`;
 }
 
 function parseBounded(text: string, options: BoundedYamlOptions, all: boolean): Document[] {

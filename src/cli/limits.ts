@@ -39,4 +39,11 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
 export const MAX_STDIN_BYTES = 4 * 1024 * 1024;
 
 export const seconds = (ms: number): string => `${ms / 1000} s`;
-export const mebibytes = (bytes: number): string => `${bytes / (1024 * 1024)} MiB`;
+const MiB = 1024 * 1024;
+
+/** "8 MiB", "80.3 MiB", "512 KiB": sizes in errors. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= MiB) return `${Number((bytes / MiB).toFixed(1))} MiB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`;
+  return `${bytes} bytes`;
+}

@@ -4,7 +4,7 @@ import { cacheKey, type KeyInput } from "../../src/cache/key.js";
 import { isOrphanTemp } from "../../src/cache/store.js";
 import { isStaleLock } from "../../src/cache/lock.js";
 import { identitySources } from "../../src/cache/identity-sources.js";
-import type { Peeked } from "../../src/cache/peek-file.js";
+import type { Peeked } from "../../src/cli/bounded-file.js";
 
 const base: KeyInput = { clusterId: "prod", region: "eu-west-1", forwardSessionName: false };
 const env = { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE" };

@@ -26,17 +26,36 @@ export function profileSection(config: SharedConfig, profile: string): Record<st
   return { ...(config.credentialsFile[profile] ?? {}), ...(config.configFile[profile] ?? {}) };
 }
 
+/** The chain's profile walk stops here, as a cycle or a runaway chain fails in the SDK anyway. */
+const MAX_PROFILE_HOPS = 16;
+
+/**
+ * The profile and every source_profile it leads to, in the order the SDK
+ * follows them (credential-provider-ini's resolveProfileData), each with its
+ * sections in both files, either of which may hold a key (the next profile is
+ * the source_profile of profileSection's merge). A cycle or a chain longer
+ * than MAX_PROFILE_HOPS ends the walk.
+ */
+export function profileChain(config: SharedConfig, profile: string): Array<{ name: string; sections: Array<Readonly<Record<string, string | undefined>>> }> {
+  const chain: Array<{ name: string; sections: Array<Readonly<Record<string, string | undefined>>> }> = [];
+  const seen = new Set<string>();
+  for (let name: string | undefined = profile; name !== undefined && !seen.has(name) && seen.size < MAX_PROFILE_HOPS; ) {
+    seen.add(name);
+    const sections = [config.configFile[name], config.credentialsFile[name]].filter((s) => s !== undefined);
+    chain.push({ name, sections });
+    name = profileSection(config, name)["source_profile"];
+  }
+  return chain;
+}
+
 /**
  * The credential_process the profile runs, itself or through the
  * source_profile it chains to (the SDK resolves those the same way), if any.
  */
 export function credentialProcessOf(config: SharedConfig, profile: string): string | undefined {
-  const seen = new Set<string>();
-  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); ) {
-    seen.add(name);
-    const section = profileSection(config, name);
-    if (section["credential_process"]) return section["credential_process"];
-    name = section["source_profile"];
+  for (const { name } of profileChain(config, profile)) {
+    const command = profileSection(config, name)["credential_process"];
+    if (command) return command;
   }
   return undefined;
 }

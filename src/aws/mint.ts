@@ -6,10 +6,11 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { getSSOTokenFilepath, loadSharedConfigFiles } from "@smithy/core/config";
-import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./config.js";
+import { getSSOTokenFilepath } from "@smithy/core/config";
+import { credentialProcessOf, endpointSettings, type Env } from "./config.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
+import { loadAwsSettings, missingProfile, profileExists } from "./shared-config.js";
 import { EksTokenError } from "../cli/errors.js";
 import { fileStates } from "../cache/file-state.js";
 import { identitySources, type TokenCachePaths } from "../cache/identity-sources.js";
@@ -48,35 +49,14 @@ function tokenCachePaths(env: Env): TokenCachePaths {
   };
 }
 
-async function loadSharedConfig(env: Env): Promise<SharedConfig> {
-  try {
-    const files = await loadSharedConfigFiles({
-      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
-      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
-    });
-    return { configFile: files.configFile, credentialsFile: files.credentialsFile };
-  } catch (error) {
-    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
-    });
-  }
-}
-
 export async function mintToken(request: MintRequest, deps: CredentialDeps): Promise<MintedToken> {
   const { logger } = deps;
-  const shared = await loadSharedConfig(request.env);
-  const profileLabel = profileName(request.profile, request.env);
-  const profile = profileSection(shared, profileLabel);
-  if (request.profile && !shared.configFile[request.profile] && !shared.credentialsFile[request.profile]) {
-    throw new EksTokenError("no-credentials", `could not find profile ${request.profile} in the AWS config or credentials file`, {
-      hint: "check the name (aws configure list-profiles) or run aws configure --profile " + request.profile,
-    });
-  }
-  const { region, from } = resolveRegion(request.region, request.env, profile);
-  validateRegion(region, from);
-  const settings = endpointSettings(region, request.env, profile, shared);
+  const { shared, profileLabel, section, region, regionFrom } = await loadAwsSettings(request, request.env);
+  if (request.profile && !profileExists(shared, request.profile)) throw missingProfile(request.profile);
+  validateRegion(region, regionFrom);
+  const settings = endpointSettings(region, request.env, section, shared);
   const endpoint = resolveStsEndpoint(settings);
-  logger.debug(`region ${region} (from ${from}); STS ${endpoint.url} signing region ${endpoint.signingRegion}${endpoint.custom ? " (custom endpoint)" : ""}`);
+  logger.debug(`region ${region} (from ${regionFrom}); STS ${endpoint.url} signing region ${endpoint.signingRegion}${endpoint.custom ? " (custom endpoint)" : ""}`);
   // Before the chain reads them: a change after this moment shows as a change on the next call.
   const sources = identitySources(request.profile, request.env, shared, tokenCachePaths(request.env));
   const files = fileStates(sources.files);

@@ -22,7 +22,7 @@
  * state of the config and credentials files themselves; container and
  * instance-metadata endpoints by the environment variables in the key.
  */
-import type { Env, SharedConfig } from "../aws/config.js";
+import { profileChain, type Env, type SharedConfig } from "../aws/config.js";
 
 export interface IdentitySources {
   /** Files whose content decides who signs. */
@@ -38,31 +38,20 @@ export interface TokenCachePaths {
   login: (session: string) => string;
 }
 
-/** The chain's profile walk stops here, as a cycle or a runaway chain fails in the SDK anyway. */
-const MAX_PROFILE_HOPS = 16;
-
 export function identitySources(profileFlag: string | undefined, env: Env, config: SharedConfig, paths: TokenCachePaths): IdentitySources {
   const named = profileFlag || env["AWS_PROFILE"];
   if (!named && env["AWS_ACCESS_KEY_ID"] && env["AWS_SECRET_ACCESS_KEY"]) return { files: [] };
   const files = new Set<string>();
   let unkeyable: string | undefined;
-  const seen = new Set<string>();
-  let profile: string | undefined = named || "default";
-  while (profile !== undefined && !seen.has(profile) && seen.size < MAX_PROFILE_HOPS) {
-    seen.add(profile);
-    // Both files: the SDK merges them (the credentials file wins), and either may hold the key.
-    const sections = [config.configFile[profile], config.credentialsFile[profile]];
-    let next: string | undefined;
+  // Both files of every profile on the way: the SDK merges them, and either may hold the key.
+  for (const { sections } of profileChain(config, named || "default")) {
     for (const section of sections) {
-      if (!section) continue;
       if (section["sso_session"]) files.add(paths.sso(section["sso_session"]));
       if (section["sso_start_url"]) files.add(paths.sso(section["sso_start_url"]));
       if (section["login_session"]) files.add(paths.login(section["login_session"]));
       if (section["web_identity_token_file"]) files.add(section["web_identity_token_file"]);
       if (section["credential_process"]) unkeyable = "credential_process";
-      next ??= section["source_profile"];
     }
-    profile = next;
   }
   for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]) {
     if (env[name]) files.add(env[name]);

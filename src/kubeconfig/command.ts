@@ -11,8 +11,8 @@ import { parse, usage } from "../cli/args.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
-import { validateClusterId, validateRoleArn } from "../token/validate.js";
-import { clusterFromFlags, describeCluster, loadAwsSettings, profileExists } from "./describe-cluster.js";
+import { validateClusterId, validateRegion, validateRoleArn } from "../token/validate.js";
+import { clusterFromFlags, describeCluster } from "./describe-cluster.js";
 import { checkWritable, readKubeconfigFile, targetFiles, updateFile } from "./file.js";
 import { buildEntries, mergeEntries, type EntrySpec } from "./merge.js";
 import { hasCluster, parseOnce, printKubeconfig, SHARED_USER, type ParseOnce } from "./model.js";
@@ -119,15 +119,14 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
   parseConfig(first.text, files[0]!);
   if (!dryRun && files.length === 1) checkWritable(files[0]!, first.stat);
 
-  const settings = await loadAwsSettings({ ...(values.region ? { region: values.region } : {}), ...(values.profile ? { profile: values.profile } : {}) }, deps.env);
+  // The SDK's config loader is loaded only here: --help and usage errors never need it.
+  const { loadAwsSettings, missingProfile, profileExists } = await import("../aws/shared-config.js");
+  const settings = await loadAwsSettings({ region: values.region, profile: values.profile }, deps.env);
+  validateRegion(settings.region, settings.regionFrom);
   // Like aws eks update-kubeconfig: the profile in use (flag or AWS_PROFILE) is written into the entry.
   const profile = values.profile || deps.env["AWS_PROFILE"] || undefined;
-  if (values.profile && !profileExists(settings, values.profile)) {
-    if (values.server === undefined) {
-      throw new EksTokenError("no-credentials", `could not find profile ${values.profile} in the AWS config or credentials file`, {
-        hint: `check the name (aws configure list-profiles) or run aws configure --profile ${values.profile}`,
-      });
-    }
+  if (values.profile && !profileExists(settings.shared, values.profile)) {
+    if (values.server === undefined) throw missingProfile(values.profile);
     logger.warn(`profile ${values.profile} is not in the AWS config files; kubectl will fail until it is`);
   }
   const cluster =

@@ -4,14 +4,14 @@
  * token will use, as aws eks update-kubeconfig does; or --server with a CA
  * given by the user, with no AWS call. The EKS client is its own lazy bundle.
  */
-import { credentialProcessOf, endpointSettings, profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "../aws/config.js";
+import { credentialProcessOf, endpointSettings } from "../aws/config.js";
 import { firstLine, isNetworkError } from "../aws/endpoint-failure.js";
+import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
-import { validateRegion } from "../token/validate.js";
 import type { EntrySpec } from "./merge.js";
 
 export interface ClusterInfo {
@@ -22,38 +22,6 @@ export interface ClusterInfo {
   idFlag: EntrySpec["idFlag"];
   server: string;
   caData: string;
-}
-
-export interface AwsSettings {
-  shared: SharedConfig;
-  profileLabel: string;
-  section: Record<string, string | undefined>;
-  region: string;
-}
-
-export async function loadAwsSettings(flags: { region?: string; profile?: string }, env: Env): Promise<AwsSettings> {
-  const { loadSharedConfigFiles } = await import("@smithy/core/config");
-  let shared: SharedConfig;
-  try {
-    const files = await loadSharedConfigFiles({
-      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
-      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
-    });
-    shared = { configFile: files.configFile, credentialsFile: files.credentialsFile };
-  } catch (error) {
-    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${(error as Error).message}`, {
-      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
-    });
-  }
-  const profileLabel = profileName(flags.profile, env);
-  const section = profileSection(shared, profileLabel);
-  const { region, from } = resolveRegion(flags.region, env, section);
-  validateRegion(region, from);
-  return { shared, profileLabel, section, region };
-}
-
-export function profileExists(settings: AwsSettings, profile: string): boolean {
-  return settings.shared.configFile[profile] !== undefined || settings.shared.credentialsFile[profile] !== undefined;
 }
 
 const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";

@@ -1,0 +1,57 @@
+/**
+ * The shared AWS config and credentials files, read with the SDK's own loader
+ * (so profiles parse exactly as the SDK parses them), and what every command
+ * that calls AWS derives from them first: the profile in use, its section and
+ * the region. Shared by the miss path (mint.ts) and kubeconfig's
+ * DescribeCluster; the callers validate the region and check the profile,
+ * each in its own order.
+ */
+import { loadSharedConfigFiles } from "@smithy/core/config";
+import { EksTokenError } from "../cli/errors.js";
+import { profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./config.js";
+
+export interface AwsSettings {
+  shared: SharedConfig;
+  /** The profile in use, as the user sees it: --profile, AWS_PROFILE, else "default". */
+  profileLabel: string;
+  /** Its keys (profileSection). */
+  section: Record<string, string | undefined>;
+  /** --region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1; not validated yet. */
+  region: string;
+  /** Where the region came from, for validateRegion's message. */
+  regionFrom: string;
+}
+
+export async function loadSharedConfig(env: Env): Promise<SharedConfig> {
+  try {
+    const files = await loadSharedConfigFiles({
+      ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),
+      ...(env["AWS_CONFIG_FILE"] ? { configFilepath: env["AWS_CONFIG_FILE"] } : {}),
+    });
+    return { configFile: files.configFile, credentialsFile: files.credentialsFile };
+  } catch (error) {
+    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
+    });
+  }
+}
+
+export async function loadAwsSettings(flags: { region?: string | undefined; profile?: string | undefined }, env: Env): Promise<AwsSettings> {
+  const shared = await loadSharedConfig(env);
+  const profileLabel = profileName(flags.profile, env);
+  const section = profileSection(shared, profileLabel);
+  const { region, from } = resolveRegion(flags.region, env, section);
+  return { shared, profileLabel, section, region, regionFrom: from };
+}
+
+/** A profile named in either file. */
+export function profileExists(shared: SharedConfig, profile: string): boolean {
+  return shared.configFile[profile] !== undefined || shared.credentialsFile[profile] !== undefined;
+}
+
+/** --profile names a profile that is in neither file. */
+export function missingProfile(profile: string): EksTokenError {
+  return new EksTokenError("no-credentials", `could not find profile ${profile} in the AWS config or credentials file`, {
+    hint: `check the name (aws configure list-profiles) or run aws configure --profile ${profile}`,
+  });
+}

@@ -5,6 +5,7 @@
  */
 import { isFresh, type CacheEntry } from "./entry.js";
 import { cacheDir, TokenCache } from "./store.js";
+import { count } from "../cli/count.js";
 import type { Deps } from "../cli/deps.js";
 import { formatTimestamp } from "../token/exec-credential.js";
 import type { Logger } from "../cli/log.js";
@@ -76,10 +77,9 @@ export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): nu
     .map(({ key }) => key);
   const removed = cache.remove(keys);
   const leftovers = cache.sweep(deps.now());
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   deps.stdout(
-    `removed ${plural(removed, "cached token", "cached tokens")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
-      `${leftovers > 0 ? ` and ${plural(leftovers, "leftover lock or temp file", "leftover lock or temp files")}` : ""} from ${dir}\n`,
+    `removed ${count(removed, "cached token")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
+      `${leftovers > 0 ? ` and ${count(leftovers, "leftover lock or temp file")}` : ""} from ${dir}\n`,
   );
   return 0;
 }

@@ -6,6 +6,7 @@
  */
 import type { ParseArgsConfig } from "node:util";
 import { parse } from "../cli/args.js";
+import { count } from "../cli/count.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
@@ -22,8 +23,6 @@ const CONVERT_OPTIONS = {
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
-
-const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
   const values = parse(argv, CONVERT_OPTIONS);
@@ -61,6 +60,6 @@ export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: L
   for (const { user, reason } of outcome.left) logger.note(`left user ${user} as it is: ${reason}`);
   const n = outcome.converted.length;
   const m = outcome.left.length;
-  logger.note(`converted ${count(n, "user", "users")}, left ${m} as ${m === 1 ? "it was" : "they were"}; ${what}`);
+  logger.note(`converted ${count(n, "user")}, left ${m} as ${m === 1 ? "it was" : "they were"}; ${what}`);
   return 0;
 }

@@ -7,6 +7,7 @@
  *   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
  *   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
  */
+import { count } from "../cli/count.js";
 import type { ParseArgsConfig } from "node:util";
 import { outputOf, parsePositionals, usage } from "../cli/args.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
@@ -92,7 +93,7 @@ async function runLint(argv: string[], deps: Deps, logger: Logger): Promise<numb
   deps.stdout(output === "json" ? lintJson(result) : formatLint(result, name));
   const strict = values.strict ?? false;
   if (result.errors > 0 || (strict && result.warnings > 0)) {
-    const counted = result.errors > 0 ? `${result.errors} error${result.errors === 1 ? "" : "s"}` : `${result.warnings} warning${result.warnings === 1 ? "" : "s"} (--strict)`;
+    const counted = result.errors > 0 ? count(result.errors, "error") : `${count(result.warnings, "warning")} (--strict)`;
     throw new EksTokenError("lint-failed", `could not pass lint for ${name}: ${counted}`, { hint: "the findings are on stdout" });
   }
   return 0;

@@ -2,13 +2,13 @@
  * What lint and explain print: FILE:LINE: findings and a readable
  * explanation, or the same as JSON.
  */
+import { count } from "../cli/count.js";
 import type { Explanation, LintResult } from "./model.js";
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function formatLint(result: LintResult, file: string): string {
   const lines = result.findings.map((f) => `${file}:${f.line}: ${f.severity}: ${f.message}`);
-  lines.push(`${plural(result.errors, "error")}, ${plural(result.warnings, "warning")}`);
+  lines.push(`${count(result.errors, "error")}, ${count(result.warnings, "warning")}`);
   return `${lines.join("\n")}\n`;
 }
 

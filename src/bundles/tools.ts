@@ -1,19 +1,37 @@
 /**
  * Everything but the token path, in its own bundle (dist/tools.cjs), loaded
- * only when one of these commands runs: the token path never parses it.
- * It provides src/cli/deps.ts's ToolsBundle.
+ * only when one of these commands runs, or help is asked for: the token path
+ * never parses it. It provides src/cli/deps.ts's ToolsBundle.
  */
-import type { Command } from "../cli/deps.js";
-import { runDecode, runVerify, runWhoami } from "../identity/command.js";
-import { runKubeconfig } from "../kubeconfig/command.js";
-import { runConvertKubeconfig } from "../kubeconfig/convert-command.js";
-import { runAwsAuth } from "../mapping/command.js";
+import { usage } from "../cli/args.js";
+import type { Deps } from "../cli/deps.js";
+import { groupWithoutCommand, resolveCommand, runCommand, type ShowHelp } from "../cli/dispatch.js";
+import type { Command } from "../cli/flags.js";
+import { helpCommand, helpText } from "../cli/help.js";
+import type { Logger } from "../cli/log.js";
+import { decodeCommand, verifyCommand, whoamiCommand } from "../identity/command.js";
+import { kubeconfigCommand } from "../kubeconfig/command.js";
+import { convertKubeconfigCommand } from "../kubeconfig/convert-command.js";
+import { explainCommand, lintCommand } from "../mapping/command.js";
 
-export const TOOL_COMMANDS: Readonly<Record<string, Command>> = {
-  decode: runDecode,
-  verify: runVerify,
-  whoami: runWhoami,
-  "aws-auth": runAwsAuth,
-  kubeconfig: runKubeconfig,
-  "convert-kubeconfig": runConvertKubeconfig,
-};
+export { helpText };
+
+/** The commands this bundle runs; src/cli/run.ts runs token and cache. */
+export const TOOL_COMMANDS: readonly Command[] = [
+  whoamiCommand,
+  decodeCommand,
+  verifyCommand,
+  lintCommand,
+  explainCommand,
+  kubeconfigCommand,
+  convertKubeconfigCommand,
+  helpCommand,
+];
+
+export async function runTool(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  const help: ShowHelp = (words) => deps.stdout(helpText(words));
+  const found = resolveCommand(argv, TOOL_COMMANDS);
+  if (found && "command" in found) return runCommand(found.command, found.argv, deps, logger, help);
+  if (found) return groupWithoutCommand(found.group, found.argv, TOOL_COMMANDS, help);
+  throw usage(`unknown command ${argv[0]}`);
+}

@@ -3,18 +3,17 @@
  * The listing shows what each entry is for and when it expires, never a token.
  * `clear` also removes the locks and temp files no running eks-token holds.
  */
+import { parseDuration } from "../cli/args.js";
+import { count } from "../cli/count.js";
+import { command } from "../cli/flags.js";
+import { CACHE_CLEAR, CACHE_LIST } from "../cli/table/cache.js";
+import { formatTimestamp } from "../token/exec-credential.js";
 import { isFresh, type CacheEntry } from "./entry.js";
 import { cacheDir, TokenCache } from "./store.js";
-import { count } from "../cli/count.js";
-import type { Deps } from "../cli/deps.js";
-import { formatTimestamp } from "../token/exec-credential.js";
-import type { Logger } from "../cli/log.js";
 
-export interface CacheFlags {
-  cacheDir?: string;
-  clusterId?: string;
-  output: "table" | "json";
-  cacheMarginMs: number;
+interface CacheFlags {
+  cacheDir?: string | undefined;
+  clusterId?: string | undefined;
 }
 
 interface Row {
@@ -34,7 +33,7 @@ function state(entry: CacheEntry, now: Date, marginMs: number): string {
   return Date.parse(entry.expiration) > now.getTime() ? "refresh due" : "expired";
 }
 
-function rows(cache: TokenCache, flags: CacheFlags, now: Date): Row[] {
+function rows(cache: TokenCache, flags: CacheFlags, now: Date, marginMs: number): Row[] {
   return cache
     .list()
     .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
@@ -45,7 +44,7 @@ function rows(cache: TokenCache, flags: CacheFlags, now: Date): Row[] {
       profile: entry?.profile ?? "-",
       identity: entry?.arn ?? "-",
       expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
-      state: entry ? state(entry, now, flags.cacheMarginMs) : `unusable: ${problem ?? "unreadable"}`,
+      state: entry ? state(entry, now, marginMs) : `unusable: ${problem ?? "unreadable"}`,
       file: `${key.slice(0, 12)}…`,
     }));
 }
@@ -57,17 +56,20 @@ function table(data: Row[]): string {
   return [header, ...data].map((r) => columns.map((c, i) => r[c].padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-export function runCacheList(flags: CacheFlags, deps: Deps, logger: Logger): number {
+export const cacheListCommand = command(CACHE_LIST, ({ values }, deps, logger) => {
+  const flags = { cacheDir: values["cache-dir"], clusterId: values["cluster-name"] ?? values["cluster-id"] };
+  const marginMs = parseDuration(values["cache-margin"], "--cache-margin");
   const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
   const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
-  const data = rows(cache, flags, deps.now());
-  if (flags.output === "json") deps.stdout(`${JSON.stringify({ dir, entries: data }, null, 2)}\n`);
+  const data = rows(cache, flags, deps.now(), marginMs);
+  if (values.output === "json") deps.stdout(`${JSON.stringify({ dir, entries: data }, null, 2)}\n`);
   else if (data.length === 0) logger.warn(`no cached tokens in ${dir}`);
   else deps.stdout(table(data));
   return 0;
-}
+});
 
-export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): number {
+export const cacheClearCommand = command(CACHE_CLEAR, ({ values }, deps, logger) => {
+  const flags: CacheFlags = { cacheDir: values["cache-dir"], clusterId: values["cluster-name"] ?? values["cluster-id"] };
   const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
   const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
   // Unreadable entries cannot be matched to a cluster: `clear` without a filter removes them too.
@@ -82,4 +84,4 @@ export function runCacheClear(flags: CacheFlags, deps: Deps, logger: Logger): nu
       `${leftovers > 0 ? ` and ${count(leftovers, "leftover lock or temp file")}` : ""} from ${dir}\n`,
   );
   return 0;
-}
+});

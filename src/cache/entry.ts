@@ -12,8 +12,6 @@
 
 /** The entry layout; also part of the key, so a new layout starts a fresh cache. */
 export const CACHE_FORMAT = 2;
-/** Reuse a token only while at least this much of its validity remains. */
-export const DEFAULT_MARGIN_MS = 5 * 60_000;
 /**
  * A cached token signed further than this in the future of the local clock is
  * not served: the clock went back since, and STS refuses a request dated in

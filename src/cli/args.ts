@@ -10,12 +10,14 @@
  */
 import type { parseArgs, ParseArgsConfig } from "node:util";
 import { EksTokenError } from "./errors.js";
+import type { CommandSpec, Parsed } from "./flags.js";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
-type Parsed<O extends Options, P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>>;
+type UtilParsed<O extends Options, P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>>;
 
-export function usage(message: string): EksTokenError {
-  return new EksTokenError("usage", message, { hint: "see eks-token --help" });
+/** A usage error; `command` names the command whose help to point at (none: the program's). */
+export function usage(message: string, command?: string): EksTokenError {
+  return new EksTokenError("usage", message, { hint: `see eks-token ${command && command !== "token" ? `${command} ` : ""}--help` });
 }
 
 function scan(argv: string[], options: Options, allowPositionals: boolean): { values: Record<string, string | boolean>; positionals: string[] } {
@@ -71,13 +73,53 @@ function scan(argv: string[], options: Options, allowPositionals: boolean): { va
   return { values, positionals };
 }
 
-export function parse<O extends Options>(argv: string[], options: O): Parsed<O, false>["values"] {
-  return scan(argv, options, false).values as Parsed<O, false>["values"];
+export function parse<O extends Options>(argv: string[], options: O): UtilParsed<O, false>["values"] {
+  return scan(argv, options, false).values as UtilParsed<O, false>["values"];
 }
 
 /** The same, for commands that also take arguments (a lone `-` means standard input). */
-export function parsePositionals<O extends Options>(argv: string[], options: O): Pick<Parsed<O, true>, "values" | "positionals"> {
-  return scan(argv, options, true) as Pick<Parsed<O, true>, "values" | "positionals">;
+export function parsePositionals<O extends Options>(argv: string[], options: O): Pick<UtilParsed<O, true>, "values" | "positionals"> {
+  return scan(argv, options, true) as Pick<UtilParsed<O, true>, "values" | "positionals">;
+}
+
+/** --help or -h as an argument of its own, before any `--`: asked for help, whatever else is wrong. */
+export function helpAsked(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+  }
+  return false;
+}
+
+/**
+ * Parse a command's arguments by its table entry (flags.ts): the flags it
+ * lists and nothing else, positionals only if it takes any, a value outside
+ * a flag's choices refused, defaults filled in. Undefined when help was asked
+ * for (--help, -h, or -h in a group such as -vh): the caller prints the
+ * entry's help and runs nothing, even when other arguments are wrong.
+ */
+export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Parsed<S> | undefined {
+  const options: Options = {};
+  for (const flag of spec.flags) options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+  let scanned: ReturnType<typeof scan>;
+  try {
+    scanned = scan(argv, options, (spec.positionals?.length ?? 0) > 0);
+  } catch (error) {
+    if (helpAsked(argv)) return undefined;
+    throw error instanceof EksTokenError && error.code === "usage" ? usage(error.message, spec.name) : error;
+  }
+  const { values, positionals } = scanned;
+  if (values["help"] === true) return undefined;
+  const given = new Set(Object.keys(values));
+  for (const flag of spec.flags) {
+    const value = values[flag.name];
+    if (typeof value === "string" && flag.choices && !flag.choices.includes(value)) {
+      const expected = flag.choices.length > 1 ? `${flag.choices.slice(0, -1).join(", ")} or ${flag.choices[flag.choices.length - 1]}` : flag.choices[0];
+      throw usage(`unknown --${flag.name} ${value}: expected ${expected}`, spec.name);
+    }
+    if (value === undefined && flag.default !== undefined) values[flag.name] = flag.default;
+  }
+  return { values, positionals, given } as unknown as Parsed<S>;
 }
 
 /** "300", "300s", "5m", "1h" → milliseconds. */
@@ -87,10 +129,3 @@ export function parseDuration(value: string, flag: string): number {
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s" | "m" | "h"];
 }
 
-
-/** --output for commands that print either a human view or JSON. */
-export function outputOf(value: string | undefined): "text" | "json" {
-  const output = value ?? "text";
-  if (output !== "text" && output !== "json") throw usage(`unknown --output ${output}: expected text or json`);
-  return output;
-}

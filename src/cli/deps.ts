@@ -15,12 +15,12 @@ export interface MissPathBundle {
   mintToken: typeof mintToken;
 }
 
-/** A command: arguments after its name in, exit status out; failures are thrown as EksTokenError. */
-export type Command = (argv: string[], deps: Deps, logger: Logger) => Promise<number>;
-
-/** What the tools bundle (src/bundles/tools.ts) provides: every command but token and cache, by name. */
+/** What the tools bundle (src/bundles/tools.ts) provides: every command but token and cache, and all help. */
 export interface ToolsBundle {
-  TOOL_COMMANDS: Readonly<Record<string, Command>>;
+  /** Runs the command argv names (from its first word on); an unknown one is a usage error. */
+  runTool(argv: string[], deps: Deps, logger: Logger): Promise<number>;
+  /** The help of the command or group these words name; [] for the program's. */
+  helpText(words: readonly string[]): string;
 }
 
 export interface Deps {

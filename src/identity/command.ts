@@ -3,8 +3,9 @@
  * it, and who the cluster will see. The checks are the server's own
  * (src/identity/verify.ts); these commands only gather input and render.
  */
-import type { ParseArgsConfig } from "node:util";
-import { outputOf, parse, parsePositionals, usage } from "../cli/args.js";
+import { usage } from "../cli/args.js";
+import { command } from "../cli/flags.js";
+import { DECODE, VERIFY, WHOAMI } from "../cli/table/identity.js";
 import type { Deps } from "../cli/deps.js";
 import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
@@ -13,7 +14,7 @@ import { httpStsFetch } from "./sts-fetch.js";
 import { TOKEN_PREFIX } from "../token/encoding.js";
 import { replayToSts, type Identity, type StsFetch } from "./replay.js";
 import { checkToken, type CheckResult, type TokenFacts } from "./verify.js";
-import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "../token/command.js";
+import { mint, requestFlags, tokenRequest, type RequestFlags } from "../token/command.js";
 import { parseExecInfo } from "../token/exec-credential.js";
 
 /** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
@@ -66,17 +67,9 @@ function table(rows: Array<[string, string]>): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") + "\n";
 }
 
-const DECODE_OPTIONS = {
-  output: { type: "string", short: "o" },
-  partition: { type: "string" },
-  region: { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-} as const satisfies ParseArgsConfig["options"];
-
 /** eks-token decode [TOKEN | -]: offline, never a network call. */
-export async function runDecode(argv: string[], deps: Deps, _logger: Logger): Promise<number> {
-  const { values, positionals } = parsePositionals(argv, DECODE_OPTIONS);
-  const output = outputOf(values.output);
+export const decodeCommand = command(DECODE, async ({ values, positionals }, deps) => {
+  const output = values.output;
   const token = await tokenArgument(positionals, deps);
   const now = deps.now();
   const { result, partition } = check(token, now, { ...flagsOf(values), stsClock: true });
@@ -125,14 +118,7 @@ export async function runDecode(argv: string[], deps: Deps, _logger: Logger): Pr
   }
   if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${failed!.detail}`, { hint: "make a new token with eks-token" });
   return 0;
-}
-
-const VERIFY_OPTIONS = {
-  ...DECODE_OPTIONS,
-  "cluster-id": { type: "string", short: "i" },
-  "cluster-name": { type: "string" },
-  "connect-to": { type: "string" },
-} as const satisfies ParseArgsConfig["options"];
+});
 
 function renderIdentity(identity: Identity, extra: Array<[string, string]>, output: "text" | "json", deps: Deps): void {
   if (output === "json") {
@@ -174,11 +160,10 @@ function classifyStsRejection(error: unknown, clusterId: string): never {
 }
 
 /** eks-token verify TOKEN --cluster-id X: the server's whole check, STS call included. */
-export async function runVerify(argv: string[], deps: Deps, _logger: Logger): Promise<number> {
-  const { values, positionals } = parsePositionals(argv, VERIFY_OPTIONS);
-  const output = outputOf(values.output);
+export const verifyCommand = command(VERIFY, async ({ values, positionals }, deps) => {
+  const output = values.output;
   const clusterId = values["cluster-id"] ?? values["cluster-name"];
-  if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for");
+  if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for", "verify");
   const token = await tokenArgument(positionals, deps);
   const { result } = check(token, deps.now(), { ...flagsOf(values), stsClock: false });
   if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${result.reason}`, { hint: "make a new token with eks-token" });
@@ -186,7 +171,7 @@ export async function runVerify(argv: string[], deps: Deps, _logger: Logger): Pr
   const identity = await replayToSts(result.facts.url!, clusterId, fetchSts).catch((error: unknown) => classifyStsRejection(error, clusterId));
   renderIdentity(identity, [], output, deps);
   return 0;
-}
+});
 
 /** How far our clock is from STS's, from its Date header (whole seconds; positive: we are behind). */
 export function clockSkewSeconds(stsDate: string | undefined, before: Date, after: Date): number | undefined {
@@ -203,12 +188,11 @@ export const SKEW_WARNING_SECONDS = 60;
 
 /** Make a token exactly as `token` would (never from the cache) and ask STS who it belongs to. */
 export async function currentIdentity(
-  argv: string[],
+  flags: RequestFlags,
   deps: Deps,
   logger: Logger,
   fetchSts: StsFetch = httpStsFetch(),
 ): Promise<{ identity: Identity; skewSeconds?: number }> {
-  const { flags } = tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]);
   const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);
   // The cluster id does not change who signs; without one, sign for a name that says what it is for.
   const request = tokenRequest({ clusterId: "eks-token-whoami", ...flags }, execInfo.cluster);
@@ -226,9 +210,9 @@ export async function currentIdentity(
 }
 
 /** eks-token whoami [token flags]: who the cluster will see for the current credentials. */
-export async function runWhoami(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const output = outputOf(tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]).flags.output);
-  const { identity, skewSeconds } = await currentIdentity(argv, deps, logger);
+export const whoamiCommand = command(WHOAMI, async ({ values }, deps, logger) => {
+  const output = values.output;
+  const { identity, skewSeconds } = await currentIdentity(requestFlags(values), deps, logger);
   if (output === "json") {
     deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null }, null, 2)}\n`);
   } else {
@@ -243,4 +227,4 @@ export async function runWhoami(argv: string[], deps: Deps, logger: Logger): Pro
     );
   }
   return 0;
-}
+});

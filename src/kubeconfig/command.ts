@@ -6,9 +6,9 @@
  * endpoint and CA (describe-cluster.ts) → entries (model.ts, pure) → choose
  * the file → merge and write under kubectl's lock (file.ts).
  */
-import type { ParseArgsConfig } from "node:util";
-import { parse, usage } from "../cli/args.js";
-import type { Deps } from "../cli/deps.js";
+import { usage } from "../cli/args.js";
+import { command } from "../cli/flags.js";
+import { KUBECONFIG } from "../cli/table/kubeconfig.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../token/validate.js";
@@ -16,44 +16,6 @@ import { clusterFromFlags, describeCluster } from "./describe-cluster.js";
 import { checkWritable, readKubeconfigFile, targetFiles, updateFile } from "./file.js";
 import { buildEntries, mergeEntries, type EntrySpec } from "./merge.js";
 import { hasCluster, parseOnce, printKubeconfig, SHARED_USER, type ParseOnce } from "./model.js";
-
-export const KUBECONFIG_USAGE = `Usage:
-  eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
-                       [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
-                       [--kubeconfig FILE] [--dry-run] [--no-set-context] [--proxy-url URL]
-                       [--server URL (--certificate-authority FILE | --certificate-authority-data BASE64)]
-  eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
-`;
-
-// ---------------------------------------------------------------------------
-// Flags
-// ---------------------------------------------------------------------------
-
-const KUBECONFIG_OPTIONS = {
-  "cluster-name": { type: "string" },
-  name: { type: "string" }, // aws eks update-kubeconfig's spelling
-  region: { type: "string" },
-  profile: { type: "string" },
-  "role-arn": { type: "string" },
-  alias: { type: "string" },
-  "user-alias": { type: "string" },
-  "user-name": { type: "string" },
-  "proxy-url": { type: "string" },
-  "shared-user": { type: "boolean" },
-  command: { type: "string" },
-  kubeconfig: { type: "string" },
-  "dry-run": { type: "boolean" },
-  "no-set-context": { type: "boolean" },
-  server: { type: "string" },
-  "certificate-authority": { type: "string" },
-  "certificate-authority-data": { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-} as const satisfies ParseArgsConfig["options"];
-
-// ---------------------------------------------------------------------------
-// eks-token kubeconfig
-// ---------------------------------------------------------------------------
 
 /**
  * Which file gets the entries: the first that already holds this cluster,
@@ -89,21 +51,16 @@ function validateProxyUrl(value: string): void {
   }
 }
 
-export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const values = parse(argv, KUBECONFIG_OPTIONS);
-  if (values.help) {
-    deps.stdout(KUBECONFIG_USAGE);
-    return 0;
-  }
+export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, logger) => {
   const name = values["cluster-name"] ?? values.name;
-  if (!name) throw usage("kubeconfig needs --cluster-name NAME");
+  if (!name) throw usage("kubeconfig needs --cluster-name NAME", "kubeconfig");
   const caFile = values["certificate-authority"];
   const caData = values["certificate-authority-data"];
   if (values.server === undefined && (caFile !== undefined || caData !== undefined)) {
-    throw usage("--certificate-authority and --certificate-authority-data go with --server");
+    throw usage("--certificate-authority and --certificate-authority-data go with --server", "kubeconfig");
   }
   if (values.server !== undefined && (caFile === undefined) === (caData === undefined)) {
-    throw usage("--server needs one of --certificate-authority FILE or --certificate-authority-data BASE64");
+    throw usage("--server needs one of --certificate-authority FILE or --certificate-authority-data BASE64", "kubeconfig");
   }
   validateClusterId(name);
   if (values["role-arn"]) validateRoleArn(values["role-arn"]);
@@ -173,5 +130,4 @@ export async function runKubeconfig(argv: string[], deps: Deps, logger: Logger):
   if (!result.written) logger.note(`context ${spec.contextName} in ${file} is already up to date`);
   else logger.note(`wrote context ${spec.contextName} to ${file} (${result.backup ? `backup ${result.backup}` : "new file"})`);
   return 0;
-}
-
+});

@@ -4,32 +4,16 @@
  * cluster, region, role and profile (the translation is model.ts's, pure);
  * written as kubectl writes (file.ts), or shown as a unified diff with --dry-run.
  */
-import type { ParseArgsConfig } from "node:util";
-import { parse } from "../cli/args.js";
 import { count } from "../cli/count.js";
-import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
-import type { Logger } from "../cli/log.js";
+import { command } from "../cli/flags.js";
+import { CONVERT_KUBECONFIG } from "../cli/table/kubeconfig.js";
 import { readKubeconfigFile, targetFile, updateFile } from "./file.js";
 import { convertKubeconfig, type ConvertResult } from "./convert.js";
 import { parseOnce, printKubeconfig } from "./model.js";
 import { unifiedDiff } from "./unified-diff.js";
-import { KUBECONFIG_USAGE } from "./command.js";
 
-const CONVERT_OPTIONS = {
-  kubeconfig: { type: "string" },
-  "dry-run": { type: "boolean" },
-  command: { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-} as const satisfies ParseArgsConfig["options"];
-
-export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const values = parse(argv, CONVERT_OPTIONS);
-  if (values.help) {
-    deps.stdout(KUBECONFIG_USAGE);
-    return 0;
-  }
+export const convertKubeconfigCommand = command(CONVERT_KUBECONFIG, async ({ values }, deps, logger) => {
   const file = targetFile(values.kubeconfig, deps.env, deps.home);
   const command = values.command || deps.selfCommand;
   const current = readKubeconfigFile(file);
@@ -62,4 +46,4 @@ export async function runConvertKubeconfig(argv: string[], deps: Deps, logger: L
   const m = outcome.left.length;
   logger.note(`converted ${count(n, "user")}, left ${m} as ${m === 1 ? "it was" : "they were"}; ${what}`);
   return 0;
-}
+});

@@ -8,11 +8,12 @@
  *   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
  */
 import { count } from "../cli/count.js";
-import type { ParseArgsConfig } from "node:util";
-import { outputOf, parsePositionals, usage } from "../cli/args.js";
+import { usage } from "../cli/args.js";
+import { command, REQUEST_FLAGS, type Parsed } from "../cli/flags.js";
+import { AWS_AUTH_EXPLAIN, AWS_AUTH_LINT } from "../cli/table/mapping.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
-import { REQUEST_OPTIONS } from "../token/command.js";
+import { requestFlags } from "../token/command.js";
 import { callerFromArn } from "./caller.js";
 import { explainAwsAuth } from "./explain.js";
 import { explanationJson, formatExplanation, formatLint, lintJson } from "./format.js";
@@ -23,35 +24,10 @@ import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 
-export const AWS_AUTH_HELP = `Usage:
-  eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
-  eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
-
-lint     checks an aws-auth ConfigMap (kubectl get configmap aws-auth -n kube-system -o yaml)
-         and prints FILE:LINE: error|warning: message per finding. Exit 1 on errors
-         (or on warnings with --strict), 2 when the input is not a ConfigMap at all.
-explain  says which entry maps an identity (--arn, else the current credentials:
-         --profile, --region, --role-arn, --external-id, --session-name as for token)
-         and to which username and groups, or why none does. Exit 1 when not mapped.
-FILE defaults to standard input ("-").
-`;
-
-const COMMON = {
-  file: { type: "string", short: "f" },
-  output: { type: "string", short: "o" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-} as const satisfies ParseArgsConfig["options"];
-
-const LINT_OPTIONS = { ...COMMON, strict: { type: "boolean" } } as const satisfies ParseArgsConfig["options"];
-
-/** Token flags are forwarded to currentIdentity, which parses them as `token` does. */
-const EXPLAIN_OPTIONS = { ...COMMON, arn: { type: "string" }, ...REQUEST_OPTIONS } as const satisfies ParseArgsConfig["options"];
-
 /** --file, or one positional FILE; neither or "-" means standard input. */
-function fileArgument(flag: string | undefined, positionals: string[]): string | undefined {
-  if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`);
-  if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`);
+function fileArgument(flag: string | undefined, positionals: string[], command: string): string | undefined {
+  if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`, command);
+  if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`, command);
   return flag ?? positionals[0];
 }
 
@@ -80,14 +56,10 @@ function badFile(name: string, result: NotAwsAuth): EksTokenError {
   });
 }
 
-async function runLint(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const { values, positionals } = parsePositionals(argv, LINT_OPTIONS);
-  if (values.help) {
-    deps.stdout(AWS_AUTH_HELP);
-    return 0;
-  }
-  const output = outputOf(values.output);
-  const { name, text } = await readInput(fileArgument(values.file, positionals), deps, logger);
+/** eks-token aws-auth lint [FILE | -] */
+export const lintCommand = command(AWS_AUTH_LINT, async ({ values, positionals }, deps, logger) => {
+  const output = values.output;
+  const { name, text } = await readInput(fileArgument(values.file, positionals, AWS_AUTH_LINT.name), deps, logger);
   const result = lintAwsAuth(text);
   if (!result.ok) throw badFile(name, result);
   deps.stdout(output === "json" ? lintJson(result) : formatLint(result, name));
@@ -97,31 +69,20 @@ async function runLint(argv: string[], deps: Deps, logger: Logger): Promise<numb
     throw new EksTokenError("lint-failed", `could not pass lint for ${name}: ${counted}`, { hint: "the findings are on stdout" });
   }
   return 0;
-}
+});
 
-/** Rebuild the token flags the user gave, for currentIdentity to parse exactly as `token` would. */
-function tokenArgv(values: Record<string, string | boolean | undefined>): string[] {
-  const argv: string[] = [];
-  for (const key of Object.keys(REQUEST_OPTIONS)) {
-    const value = values[key];
-    if (value === true) argv.push(`--${key}`);
-    else if (typeof value === "string") argv.push(`--${key}`, value);
-  }
-  return argv;
-}
-
-async function callerOf(values: Record<string, string | boolean | undefined>, deps: Deps, logger: Logger): Promise<Caller> {
-  const arn = values["arn"];
-  if (typeof arn === "string") {
-    const forwarded = tokenArgv(values);
-    if (forwarded.length) logger.warn(`${forwarded.filter((a) => a.startsWith("--")).join(", ")} ignored: --arn names the identity`);
+async function callerOf({ values, given }: Parsed<typeof AWS_AUTH_EXPLAIN>, deps: Deps, logger: Logger): Promise<Caller> {
+  const arn = values.arn;
+  if (arn !== undefined) {
+    const ignored = REQUEST_FLAGS.filter((flag) => given.has(flag.name)).map((flag) => `--${flag.name}`);
+    if (ignored.length) logger.warn(`${ignored.join(", ")} ignored: --arn names the identity`);
     const result = callerFromArn(arn);
     if (!result.ok) throw new EksTokenError("invalid-input", `could not read --arn ${arn}: ${result.error}`, { hint: "give the ARN aws sts get-caller-identity prints" });
     return result.caller;
   }
   // Loaded only here: it brings the credential chain.
   const { currentIdentity } = await import("../identity/command.js");
-  const { identity } = await currentIdentity(tokenArgv(values), deps, logger);
+  const { identity } = await currentIdentity(requestFlags(values), deps, logger);
   logger.debug(`the current credentials are ${identity.arn}`);
   // The session name the server renders templates with comes from STS's UserId, as verify reads it.
   const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
@@ -129,18 +90,15 @@ async function callerOf(values: Record<string, string | boolean | undefined>, de
   return result.caller;
 }
 
-async function runExplain(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const { values, positionals } = parsePositionals(argv, EXPLAIN_OPTIONS);
-  if (values.help) {
-    deps.stdout(AWS_AUTH_HELP);
-    return 0;
-  }
-  const output = outputOf(values.output);
-  const { name, text } = await readInput(fileArgument(values.file, positionals), deps, logger);
+/** eks-token aws-auth explain [FILE | -] [--arn ARN] */
+export const explainCommand = command(AWS_AUTH_EXPLAIN, async (args, deps, logger) => {
+  const { values, positionals } = args;
+  const output = values.output;
+  const { name, text } = await readInput(fileArgument(values.file, positionals, AWS_AUTH_EXPLAIN.name), deps, logger);
   // The file first: a malformed one fails before any credential lookup.
   const parsed: AwsAuth | NotAwsAuth = parseAwsAuth(text);
   if (!parsed.ok) throw badFile(name, parsed);
-  const caller = await callerOf(values, deps, logger);
+  const caller = await callerOf(args, deps, logger);
   const explanation = explainAwsAuth(parsed, caller);
   deps.stdout(output === "json" ? explanationJson(explanation) : formatExplanation(explanation));
   if (!explanation.mapped) {
@@ -152,16 +110,4 @@ async function runExplain(argv: string[], deps: Deps, logger: Logger): Promise<n
     throw new EksTokenError("no-match", `could not map ${caller.arn} through ${name}: ${cause}`, { hint: "the explanation is on stdout" });
   }
   return 0;
-}
-
-/** eks-token aws-auth <lint|explain> … */
-export async function runAwsAuth(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "lint") return runLint(rest, deps, logger);
-  if (sub === "explain") return runExplain(rest, deps, logger);
-  if (sub === "--help" || sub === "-h" || sub === "help") {
-    deps.stdout(AWS_AUTH_HELP);
-    return 0;
-  }
-  throw usage(sub ? `unknown aws-auth command ${sub}: expected lint or explain` : "aws-auth needs a command: lint or explain");
-}
+});

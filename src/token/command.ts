@@ -6,9 +6,10 @@
  * "Obtain" looks the request up in the disk cache by key, and only on a miss
  * loads the AWS module and mints.
  */
-import type { ParseArgsConfig } from "node:util";
-import { parse, parseDuration, usage } from "../cli/args.js";
-import { CACHE_FORMAT, DEFAULT_MARGIN_MS, staleness, type CacheEntry, type TokenEntry } from "../cache/entry.js";
+import { parseDuration, usage } from "../cli/args.js";
+import { command, type FlagValues, type Parsed, type REQUEST_FLAGS } from "../cli/flags.js";
+import { TOKEN } from "../cli/table/token.js";
+import { CACHE_FORMAT, staleness, type CacheEntry, type TokenEntry } from "../cache/entry.js";
 import { awsConfigPaths, cacheKey } from "../cache/key.js";
 import { cacheDir, TokenCache } from "../cache/store.js";
 import type { Deps } from "../cli/deps.js";
@@ -20,54 +21,21 @@ import { validateClusterId, validateExternalId, validateRegion, validateRoleArn,
 import { MAX_TOKEN_BYTES } from "./encoding.js";
 import type { TokenRequest } from "./request.js";
 
-/** The token flags: a request whose cluster may still come from the kubeconfig, and how to answer. */
-export interface TokenFlags extends Omit<TokenRequest, "clusterId"> {
-  clusterId?: string;
-  /** exec-credential or token for the token command; whoami takes text or json. */
-  output: string;
+/** The request flags (token, whoami, aws-auth explain): a request whose cluster may still come from the kubeconfig. */
+export type RequestFlags = Omit<TokenRequest, "clusterId"> & { clusterId?: string };
+
+/** The token flags: the request, and how to answer. */
+export interface TokenFlags extends RequestFlags {
+  output: "exec-credential" | "token";
   /** --no-cache turns this off. */
   cache: boolean;
   cacheDir?: string;
   /** Serve a cached token only while at least this much of its validity remains. */
   cacheMarginMs: number;
-  verbose: boolean;
 }
 
-/** The flags that decide who signs and for what: shared by every command that makes a token. */
-export const REQUEST_OPTIONS = {
-  "cluster-name": { type: "string" },
-  "cluster-id": { type: "string", short: "i" },
-  region: { type: "string" },
-  profile: { type: "string" },
-  "role-arn": { type: "string", short: "r" },
-  role: { type: "string" },
-  "external-id": { type: "string", short: "e" },
-  "session-name": { type: "string", short: "s" },
-  "forward-session-name": { type: "boolean" },
-} as const satisfies ParseArgsConfig["options"];
-
-export const TOKEN_OPTIONS = {
-  ...REQUEST_OPTIONS,
-  output: { type: "string", short: "o" },
-  "token-only": { type: "boolean" },
-  "no-cache": { type: "boolean" },
-  "cache-dir": { type: "string" },
-  "cache-margin": { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const satisfies ParseArgsConfig["options"];
-
-/** The token command's flags (also read by whoami and aws-auth explain, which make tokens too). */
-export function tokenFlags(argv: string[]): { flags: TokenFlags; help: boolean; version: boolean } {
-  return tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["exec-credential", "token"]);
-}
-
-/** Checks and shapes parsed token flags; `outputs` lists the --output values the command takes (the first is the default). */
-export function tokenFlagsFrom(
-  values: ReturnType<typeof parse<typeof TOKEN_OPTIONS>>,
-  outputs: string[],
-): { flags: TokenFlags; help: boolean; version: boolean } {
+/** Checks and shapes the request flags, parsed by any entry that includes REQUEST_FLAGS. */
+export function requestFlags(values: FlagValues<typeof REQUEST_FLAGS>): RequestFlags {
   if (values["cluster-name"] && values["cluster-id"] && values["cluster-name"] !== values["cluster-id"]) {
     throw usage("--cluster-name and --cluster-id name different clusters; give one");
   }
@@ -77,43 +45,41 @@ export function tokenFlagsFrom(
   if (values["session-name"] && values["forward-session-name"]) {
     throw usage("--session-name and --forward-session-name cannot be used together");
   }
-  let output = values.output ?? outputs[0]!;
-  if (values["token-only"]) {
-    if (!outputs.includes("token")) throw usage("--token-only applies to the token command only");
-    if (values.output && values.output !== "token") throw usage(`--token-only conflicts with --output ${values.output}`);
-    output = "token";
-  }
-  if (!outputs.includes(output)) {
-    throw usage(`unknown --output ${output}: expected ${outputs.join(" or ")}`);
-  }
   const clusterId = values["cluster-name"] ?? values["cluster-id"];
   const roleArn = values["role-arn"] ?? values.role;
   return {
-    help: values.help ?? false,
-    version: values.version ?? false,
-    flags: {
-      ...(clusterId !== undefined ? { clusterId } : {}),
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(roleArn !== undefined ? { roleArn } : {}),
-      ...(values["external-id"] !== undefined ? { externalId: values["external-id"] } : {}),
-      ...(values["session-name"] !== undefined ? { sessionName: values["session-name"] } : {}),
-      forwardSessionName: values["forward-session-name"] ?? false,
-      output,
-      cache: !(values["no-cache"] ?? false),
-      ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
-      cacheMarginMs: values["cache-margin"] !== undefined ? parseDuration(values["cache-margin"], "--cache-margin") : DEFAULT_MARGIN_MS,
-      verbose: values.verbose ?? false,
-    },
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
+    ...(roleArn !== undefined ? { roleArn } : {}),
+    ...(values["external-id"] !== undefined ? { externalId: values["external-id"] } : {}),
+    ...(values["session-name"] !== undefined ? { sessionName: values["session-name"] } : {}),
+    forwardSessionName: values["forward-session-name"] ?? false,
   };
 }
 
+/** The token command's flags, from its parsed entry (src/cli/table/token.ts). */
+export function tokenFlags({ values, given }: Parsed<typeof TOKEN>): TokenFlags {
+  const request = requestFlags(values);
+  let output = values.output;
+  if (values["token-only"]) {
+    if (given.has("output") && output !== "token") throw usage(`--token-only conflicts with --output ${output}`);
+    output = "token";
+  }
+  return {
+    ...request,
+    output,
+    cache: !(values["no-cache"] ?? false),
+    ...(values["cache-dir"] !== undefined ? { cacheDir: values["cache-dir"] } : {}),
+    cacheMarginMs: parseDuration(values["cache-margin"], "--cache-margin"),
+  };
+}
 
 /**
  * Flags win; kubeconfig cluster info (provideClusterInfo) fills the gaps, so
  * one user entry can serve many clusters.
  */
-export function tokenRequest(flags: TokenFlags, cluster: ReturnType<typeof parseExecInfo>["cluster"]): TokenRequest {
+export function tokenRequest(flags: RequestFlags, cluster: ReturnType<typeof parseExecInfo>["cluster"]): TokenRequest {
   const clusterId = flags.clusterId ?? cluster.clusterName ?? cluster.clusterId;
   if (!clusterId) {
     throw new EksTokenError("usage", "no cluster name given", {
@@ -251,6 +217,15 @@ function preflight(credential: Credential, logger: Logger): void {
     );
   }
 }
+
+/** eks-token [token]: the default command. */
+export const tokenCommand = command(TOKEN, (args, deps, logger) => {
+  if (args.values.version) {
+    deps.stdout(`${deps.version}\n`);
+    return 0;
+  }
+  return runToken(tokenFlags(args), deps, logger);
+});
 
 export async function runToken(flags: TokenFlags, deps: Deps, logger: Logger): Promise<number> {
   const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);

@@ -294,9 +294,9 @@ describe("eks-token kubeconfig", () => {
   });
 
   it.each([
-    [["--cluster-name", CLUSTER, "--bogus"], "eks-token: unknown option --bogus — see eks-token --help\n"],
-    [["--region", "us-east-1"], "eks-token: kubeconfig needs --cluster-name NAME — see eks-token --help\n"],
-    [["--cluster-name", CLUSTER, "--server", "https://x"], "eks-token: --server needs one of --certificate-authority FILE or --certificate-authority-data BASE64 — see eks-token --help\n"],
+    [["--cluster-name", CLUSTER, "--bogus"], "eks-token: unknown option --bogus — see eks-token kubeconfig --help\n"],
+    [["--region", "us-east-1"], "eks-token: kubeconfig needs --cluster-name NAME — see eks-token kubeconfig --help\n"],
+    [["--cluster-name", CLUSTER, "--server", "https://x"], "eks-token: --server needs one of --certificate-authority FILE or --certificate-authority-data BASE64 — see eks-token kubeconfig --help\n"],
     [["--cluster-name", CLUSTER, "--server", "http://x", "--certificate-authority-data", "AAAA"], 'eks-token: invalid --server "http://x": expected an https:// URL — copy the API server endpoint from the EKS console or aws eks describe-cluster\n'],
     [["--cluster-name", CLUSTER, "--server", "https://x", "--certificate-authority-data", "bm90IGEgY2VydA=="], "eks-token: could not read --certificate-authority-data: not a PEM certificate — give the cluster's CA as a PEM file, or its base64 as --certificate-authority-data\n"],
   ])("kubeconfig %j: one line, exit 2", async (args, line) => {

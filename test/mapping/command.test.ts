@@ -91,10 +91,10 @@ describe("aws-auth lint", () => {
     expect(lines(missing.stderr)).toEqual([`eks-token: could not read ${join(box.home, "nope.yaml")}: no such file — check the path, or pipe the ConfigMap in with -`]);
     const option = await runCli(["aws-auth", "lint", "--bogus", fixture("good.yaml")], box.env);
     expect(option.status).toBe(2);
-    expect(lines(option.stderr)).toEqual(["eks-token: unknown option --bogus — see eks-token --help"]);
+    expect(lines(option.stderr)).toEqual(["eks-token: unknown option --bogus — see eks-token aws-auth lint --help"]);
     const command = await runCli(["aws-auth", "check"], box.env);
     expect(command.status).toBe(2);
-    expect(lines(command.stderr)).toEqual(["eks-token: unknown aws-auth command check: expected lint or explain — see eks-token --help"]);
+    expect(lines(command.stderr)).toEqual(["eks-token: unknown aws-auth command check: expected lint or explain — see eks-token aws-auth --help"]);
     for (const r of [missing, option, command]) expect(r.stdout).toBe("");
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * --help, -h and `eks-token help …` on every command and subcommand, as a
+ * user runs them (a real process, both artifacts): the command's own usage on
+ * stdout, exit 0, nothing on stderr, and nothing performed. The world is set
+ * up so that performing anything would show: no credentials, STS at a closed
+ * port, a cache entry and a lock that `cache clear` would remove, a
+ * kubeconfig path that `kubeconfig` would create, and a standard input that
+ * never ends, which decode and aws-auth would wait on.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli, sandbox, type CliResult, type Sandbox } from "../support/cli.js";
+
+let box: Sandbox;
+let env: Record<string, string>;
+const cacheDir = () => join(box.home, "cache");
+const kubeconfig = () => join(box.home, "kube", "config");
+
+beforeEach(() => {
+  box = sandbox();
+  mkdirSync(cacheDir(), { mode: 0o700 });
+  // What cache clear would remove: an entry (unreadable, so it goes without a filter) and a stale lock.
+  writeFileSync(join(cacheDir(), `${"a".repeat(64)}.json`), "{", { mode: 0o600 });
+  writeFileSync(join(cacheDir(), `${"b".repeat(64)}.lock`), "", { mode: 0o600 });
+  env = { ...box.env, EKS_TOKEN_CACHE_DIR: cacheDir(), KUBECONFIG: kubeconfig(), AWS_ENDPOINT_URL_STS: "https://127.0.0.1:9", AWS_ENDPOINT_URL_EKS: "https://127.0.0.1:9" };
+});
+afterEach(() => box.cleanup());
+
+/** Standard input left open and empty: a command that reads it would wait until killed. */
+const openStdin = { stdin: () => {}, timeoutMs: 10_000 };
+
+function expectNothingDone(r: CliResult, title: string): void {
+  expect({ status: r.status, stderr: r.stderr, title: r.stdout.split("\n")[0] }).toEqual({ status: 0, stderr: "", title });
+  expect(r.stdout).toMatch(/\nUsage:\n {2}eks-token /);
+  expect(readdirSync(cacheDir()).sort()).toEqual([`${"a".repeat(64)}.json`, `${"b".repeat(64)}.lock`]);
+  expect(existsSync(kubeconfig())).toBe(false);
+}
+
+const PROGRAM = "eks-token: kubectl exec credential plugin for Amazon EKS";
+/** Every command and subcommand, with the first line of its help. */
+const PATHS: Array<[string[], string]> = [
+  [[], PROGRAM],
+  [["token"], "eks-token token: print an ExecCredential (or a bare token) for kubectl: the default command"],
+  [["cache"], "eks-token cache: list or clear cached tokens"],
+  [["cache", "list"], "eks-token cache list: cached tokens: cluster, region, role, profile, identity, expiry, state (never a token)"],
+  [["cache", "clear"], "eks-token cache clear: remove cached tokens (all, or one cluster's), and leftover locks and temp files"],
+  [["whoami"], "eks-token whoami: who the cluster will see for these credentials, and the clock skew against STS"],
+  [["decode"], "eks-token decode: what a token says, and the server's checks, offline"],
+  [["verify"], "eks-token verify: the server's whole check, STS call included"],
+  [["aws-auth"], "eks-token aws-auth: check an aws-auth ConfigMap, or explain who it maps"],
+  [["aws-auth", "lint"], "eks-token aws-auth lint: check an aws-auth ConfigMap before it locks people out"],
+  [["aws-auth", "explain"], "eks-token aws-auth explain: which entry maps an identity (else the current one), or why none does"],
+  [["kubeconfig"], "eks-token kubeconfig: write a kubeconfig entry that runs eks-token, as aws eks update-kubeconfig does"],
+  [["convert-kubeconfig"], "eks-token convert-kubeconfig: move aws eks get-token and aws-iam-authenticator users to eks-token"],
+  [["help"], "eks-token help: a command's usage: what it does, its flags and defaults, examples, exit statuses"],
+];
+
+describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {
+  it.each(PATHS)("%j", async (path, title) => {
+    for (const args of [[...path, "--help"], [...path, "-h"], ["help", ...path]]) {
+      expectNothingDone(await runCli(args, env, openStdin), title);
+    }
+  });
+
+  it("help is help even among arguments that would perform the command, or are wrong", async () => {
+    const cases: Array<[string[], string]> = [
+      [["whoami", "--profile", "nosuch", "--role-arn", "arn:aws:iam::111122223333:role/x", "--help"], PATHS[5]![1]],
+      [["--cluster-name", "prod", "-h"], PROGRAM],
+      [["token", "-i", "prod", "-vh"], PATHS[1]![1]],
+      [["cache", "clear", "--cluster-name", "prod", "--help"], PATHS[4]![1]],
+      [["decode", "-", "--bogus", "--help"], PATHS[6]![1]],
+      [["aws-auth", "explain", "--arn", "arn:aws:iam::111122223333:role/x", "-h"], PATHS[10]![1]],
+      [["kubeconfig", "--cluster-name", "prod", "--server", "https://x", "--certificate-authority-data", "AAAA", "--help"], PATHS[11]![1]],
+      [["convert-kubeconfig", "--kubeconfig", kubeconfig(), "-h"], PATHS[12]![1]],
+    ];
+    for (const [args, title] of cases) expectNothingDone(await runCli(args, env, openStdin), title);
+  });
+
+  it("whoami --help with no credentials and an unreachable STS exits 0 at once", async () => {
+    const r = await runCli(["whoami", "--help"], env, openStdin);
+    expectNothingDone(r, PATHS[5]![1]);
+    expect(r.ms).toBeLessThan(5_000);
+    // The same without --help does try, and fails: what --help must never do.
+    const tried = await runCli(["whoami"], env);
+    expect(tried.status).toBe(3);
+  });
+
+  it("a --help after -- is an argument, not a request for help", async () => {
+    const r = await runCli(["decode", "--", "--help"], env);
+    expect(r.status).toBe(6);
+    expect(r.stdout).not.toMatch(/Usage:/);
+  });
+
+  it("help for something that is not a command: one line, exit 2", async () => {
+    const r = await runCli(["help", "nosuch"], env);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: "", stderr: "eks-token: unknown command nosuch — see eks-token help --help\n" });
+  });
+
+  it("a group without a subcommand is still an error, naming its subcommands and its help", async () => {
+    const r = await runCli(["cache"], env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: "eks-token: cache needs a command: list or clear — see eks-token cache --help\n" });
+  });
+});

@@ -35,6 +35,17 @@ const common = {
   mainFields: ["module", "main"],
 };
 
+// The lazy requires of @noble/hashes in src/cache/sha256.ts take SHA-256 only
+// (scripts/noble-sha256.mjs says why).
+const sha256Only = {
+  name: "noble-sha256-only",
+  setup(b) {
+    b.onResolve({ filter: /^@noble\/hashes\/(sha2|utils)\.js$/ }, (args) =>
+      args.importer === join(root, "src/cache/sha256.ts") ? { path: join(root, "scripts/noble-sha256.mjs") } : undefined,
+    );
+  },
+};
+
 // src/bundles/{aws,sdk-chain,tools,eks}.js, imported from anywhere, become the sibling bundles.
 const lazyBundles = {
   name: "lazy-bundles",
@@ -49,19 +60,19 @@ await Promise.all([
     entryPoints: [join(root, "src/main.ts")],
     outfile: join(root, "dist/eks-token.cjs"),
     banner: { js: "#!/usr/bin/env node" },
-    plugins: [lazyBundles],
+    plugins: [lazyBundles, sha256Only],
   }),
   build({
     ...common,
     entryPoints: [join(root, bundleEntry("tools"))],
     outfile: join(root, "dist/tools.cjs"),
-    plugins: [lazyBundles],
+    plugins: [lazyBundles, sha256Only],
   }),
   build({
     ...common,
     entryPoints: [join(root, bundleEntry("aws"))],
     outfile: join(root, "dist/aws.cjs"),
-    plugins: [lazyBundles],
+    plugins: [lazyBundles, sha256Only],
   }),
   build({
     ...common,

@@ -6,7 +6,9 @@
  * loading node:util is the costliest step of a cache hit under Bun (~0.9 ms
  * of start-up, and parseArgs ~0.5 ms more on Node); kubectl starts us on
  * every command. test/cli/args.test.ts holds it to util.parseArgs on generated
- * argument lists. Errors are one short line each.
+ * argument lists (through parse and parsePositionals, which take parseArgs's
+ * options object). Commands parse through parseCommand, which builds those
+ * options from their table entry (flags.ts). Errors are one short line each.
  */
 import type { parseArgs, ParseArgsConfig } from "node:util";
 import { EksTokenError } from "./errors.js";
@@ -73,6 +75,7 @@ function scan(argv: string[], options: Options, allowPositionals: boolean): { va
   return { values, positionals };
 }
 
+/** parseArgs({ args, options, strict: true, allowPositionals: false }).values, in one pass. */
 export function parse<O extends Options>(argv: string[], options: O): UtilParsed<O, false>["values"] {
   return scan(argv, options, false).values as UtilParsed<O, false>["values"];
 }

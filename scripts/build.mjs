@@ -11,7 +11,7 @@ import { build } from "esbuild";
 import { chmodSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LAZY_IMPORT } from "./bundles.mjs";
+import { BUNDLE_ENTRIES, LAZY_IMPORT } from "./bundles.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -73,6 +73,14 @@ await Promise.all([
     entryPoints: [join(root, "src/eks.ts")],
     outfile: join(root, "dist/eks.cjs"),
   }),
+  // serve's own: the Kubernetes client, the EC2 client, node-forge (each loaded only when needed).
+  ...Object.entries(BUNDLE_ENTRIES).map(([name, entry]) =>
+    build({
+      ...common,
+      entryPoints: [join(root, entry)],
+      outfile: join(root, `dist/${name}.cjs`),
+    }),
+  ),
 ]);
 
 // dist/eks-token.cjs is a command: kubeconfig exec entries may name it directly.

@@ -58,6 +58,9 @@ Other commands:
                                                              write a kubeconfig entry that runs eks-token
   eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
                                                              move aws eks get-token / aws-iam-authenticator users to eks-token
+  eks-token serve --cluster-id ID --tls-cert FILE --tls-key FILE [--aws-auth-file FILE | --kubeconfig FILE] [--mappings FILE]
+                                                             the cluster side: an aws-iam-authenticator-compatible webhook (serve --help)
+  eks-token serve init --cluster-id ID --out DIR             its certificate, key and kube-apiserver webhook kubeconfig
 
 Cluster name, region and role may also come from the kubeconfig (exec
 provideClusterInfo: true with clusterName/clusterId/region/roleArn in the
@@ -90,7 +93,7 @@ function runCache(argv: string[], deps: Deps, logger: ReturnType<typeof createLo
 }
 
 /** Commands that live in the tools bundle; the token path never loads it. */
-const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig"]);
+const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig", "serve"]);
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const verboseRequested = argv.includes("--verbose") || argv.includes("-v");

@@ -32,8 +32,8 @@ export interface WebhookClusterOptions {
   users: EmulatorUser[];
   /** The aws-auth ConfigMap manifest serve starts with (--aws-auth-file). */
   awsAuth?: string;
-  /** More serve flags (--mappings FILE, --kubeconfig FILE, --max-sts-calls …). */
-  serveArgs?: (dir: string) => string[];
+  /** The mapping flags of serve (default --aws-auth-file FILE), and others: made once the directory and CA exist (a stand-in may need them). */
+  serveArgs?: (context: { dir: string; ca: TestCa; awsAuthFile: string }) => string[] | Promise<string[]>;
   /** Instance id → private DNS name, for the EC2 emulator. */
   instances?: Record<string, string>;
   webhookVersion?: WebhookVersion;
@@ -98,7 +98,7 @@ export async function startWebhookCluster(options: WebhookClusterOptions): Promi
         "--tls-key", join(dir, "serve", "key.pem"),
         "--region", "us-east-1",
         "--sts-endpoint", new URL(sts.url).host,
-        ...(options.serveArgs ? options.serveArgs(dir) : ["--aws-auth-file", awsAuthFile]),
+        ...(options.serveArgs ? await options.serveArgs({ dir, ca, awsAuthFile }) : ["--aws-auth-file", awsAuthFile]),
       ],
       serveEnv,
       options.command ? { command: options.command } : {},

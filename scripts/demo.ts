@@ -14,14 +14,13 @@
  */
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CLI } from "../test/support/cli.js";
 import { ACCOUNT, ALICE } from "../test/support/cluster.js";
 import { writeKubeconfig } from "../test/support/kubeconfig.js";
 import type { EmulatorUser } from "../test/support/sts-emulator.js";
-import { awsAuthManifest, startWebhookCluster, type WebhookCluster } from "../test/support/webhook-cluster.js";
+import { awsAuthManifest, callServe, startWebhookCluster, type WebhookCluster } from "../test/support/webhook-cluster.js";
 
 const run = promisify(execFile);
 const CLUSTER = "demo-cluster";
@@ -71,18 +70,6 @@ async function kubectl(cluster: WebhookCluster, kubeconfig: string, args: string
   );
 }
 
-function metrics(cluster: WebhookCluster): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(`${cluster.serve.url}/metrics`, { ca: cluster.serveCa, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.on("end", () => resolve(body));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
 const lastLog = (cluster: WebhookCluster, msg: string) => {
   const line = cluster.serve.lines().filter((l) => l["msg"] === msg).at(-1);
   if (!line) return "(none)";
@@ -128,7 +115,7 @@ async function main(): Promise<void> {
     say("$ kubectl get --raw /api/v1/namespaces/default/pods   (bob: group viewers may not)");
     say(await kubectl(cluster, bob, ["get", "--raw", "/api/v1/namespaces/default/pods"]));
 
-    const m = await metrics(cluster);
+    const m = (await callServe(cluster, "/metrics")).body;
     say("\nserve /metrics (excerpt):");
     for (const line of m.split("\n")) if (/^aws_iam_authenticator_authenticate_latency_seconds_count|^eks_token_serve_identity_cache_total|^aws_iam_authenticator_sts_responses_total/.test(line)) say(`  ${line}`);
     say(`\nSTS emulator calls: ${JSON.stringify(cluster.sts.calls)}; webhook reviews by the API server: ${cluster.webhook.reviews.length}`);

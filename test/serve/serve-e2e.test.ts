@@ -7,7 +7,6 @@
  * maps the identity through an aws-auth file.
  */
 import { execFile } from "node:child_process";
-import { request } from "node:https";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,7 +16,7 @@ import { ACCOUNT, ALICE } from "../support/cluster.js";
 import { writeKubeconfig } from "../support/kubeconfig.js";
 import type { EmulatorUser } from "../support/sts-emulator.js";
 import { webhookAuthenticator } from "../support/webhook-authenticator.js";
-import { awsAuthManifest, startWebhookCluster, type WebhookCluster } from "../support/webhook-cluster.js";
+import { awsAuthManifest, callServe, startWebhookCluster, type WebhookCluster } from "../support/webhook-cluster.js";
 
 const run = promisify(execFile);
 const CLUSTER = "serve-e2e";
@@ -91,19 +90,7 @@ async function whoami(config: string): Promise<{ username: string; uid?: string;
   return (JSON.parse(r.stdout) as { status: { userInfo: { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> } } }).status.userInfo;
 }
 
-/** GET or POST on serve itself, trusting the certificate serve init made. */
-function call(path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${cluster.serve.url}${path}`, { method: options.method ?? "GET", ca: cluster.serveCa, headers: options.headers ?? {}, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
+const call = (path: string, options: { method?: string; body?: string } = {}) => callServe(cluster, path, options);
 
 const metric = async (line: RegExp): Promise<number> => Number(line.exec((await call("/metrics")).body)?.[1] ?? 0);
 

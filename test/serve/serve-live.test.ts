@@ -5,13 +5,12 @@
  * ConfigMap maps no one; a failed list or watch is retried and counted.
  */
 import { writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACT, runCli } from "../support/cli.js";
 import { ALICE } from "../support/cluster.js";
 import { startConfigMapApi, type ConfigMapApi } from "../support/configmap-api.js";
-import { startWebhookCluster, type WebhookCluster } from "../support/webhook-cluster.js";
+import { callServe, startWebhookCluster, type WebhookCluster } from "../support/webhook-cluster.js";
 
 const CLUSTER = "serve-live";
 const SA_TOKEN = "serve-service-account-token";
@@ -70,18 +69,6 @@ async function eventually(want: string | null): Promise<void> {
   expect(got).toBe(want);
 }
 
-function metrics(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(`${cluster.serve.url}/metrics`, { ca: cluster.serveCa, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.on("end", () => resolve(body));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
 describe(`serve --kubeconfig: the live aws-auth ConfigMap (${ARTIFACT.name})`, () => {
   it("maps through the ConfigMap it listed, with the service account's token", async () => {
     await cluster.serve.waitFor((l) => l["msg"] === "aws-auth loaded");
@@ -104,7 +91,7 @@ describe(`serve --kubeconfig: the live aws-auth ConfigMap (${ARTIFACT.name})`, (
     api.dropWatches();
     await cluster.serve.waitFor((l) => l["msg"] === "could not list or watch aws-auth: retrying in 5 s");
     expect(await who()).toBe("alice-back");
-    expect(await metrics()).toMatch(/^aws_iam_authenticator_configmap_watch_failures_total [1-9]/m);
+    expect((await callServe(cluster, "/metrics")).body).toMatch(/^aws_iam_authenticator_configmap_watch_failures_total [1-9]/m);
     api.set(aliceAs("alice-after-outage"));
     api.failing = false;
     await eventually("alice-after-outage");

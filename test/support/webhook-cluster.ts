@@ -13,6 +13,7 @@
  * eks-token:readers may list pods).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer, type ApiServer } from "./apiserver.js";
@@ -135,4 +136,18 @@ export async function startWebhookCluster(options: WebhookClusterOptions): Promi
 export function awsAuthManifest(data: { mapRoles?: string; mapUsers?: string; mapAccounts?: string }): string {
   const block = (key: string, value?: string) => (value === undefined ? "" : `  ${key}: |\n${value.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}\n`);
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n${block("mapRoles", data.mapRoles)}${block("mapUsers", data.mapUsers)}${block("mapAccounts", data.mapAccounts)}`;
+}
+
+/** A request to serve itself (/metrics, /healthz, /authenticate), trusting the certificate serve init made. */
+export function callServe(cluster: Pick<WebhookCluster, "serve" | "serveCa">, path: string, options: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${cluster.serve.url}${path}`, { method: options.method ?? "GET", ca: cluster.serveCa, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("serve did not answer within 10 s")));
+    req.on("error", reject);
+    req.end(options.body);
+  });
 }

@@ -1,9 +1,10 @@
 /**
  * Where the aws-auth mapping comes from while serving, kept current:
  *
- * - a manifest file (--aws-auth-file), checked every second and re-read when
- *   its size, times or inode change (an edit, an atomic rename, a ConfigMap
- *   volume swapping its ..data link);
+ * - a manifest file (--aws-auth-file), or the ConfigMap mounted as a volume
+ *   (a directory holding mapRoles, mapUsers, mapAccounts), checked every
+ *   second and re-read when a size, time or inode changes (an edit, an atomic
+ *   rename, the volume swapping its ..data link);
  * - the live kube-system/aws-auth ConfigMap (--kubeconfig): listed, then
  *   watched from that version, listed again whenever a watch ends or fails,
  *   as aws-iam-authenticator's EKSConfigMap mapper watches it
@@ -16,8 +17,9 @@
  * mapRoles string that is not valid YAML drops that map, as the server does.
  */
 import { statSync } from "node:fs";
+import { join } from "node:path";
 import { parseAwsAuth } from "../aws-auth.js";
-import { readBoundedFile } from "../bounded-file.js";
+import { readBoundedFile, type FileRead } from "../bounded-file.js";
 import { YAML_LIMITS } from "../bounded-yaml.js";
 import { EksTokenError } from "../errors.js";
 import { AWS_AUTH_POLL_MS, LIST_MS, MAX_CONFIGMAP_BYTES, WATCH_RETRY_MS, WATCH_SECONDS } from "./limits.js";
@@ -56,19 +58,49 @@ function counted(table: MapperTable, metrics: ServeMetrics): MapperTable {
   return table;
 }
 
-const fingerprint = (path: string): string | undefined => {
+const DATA_KEYS = ["mapRoles", "mapUsers", "mapAccounts"] as const;
+
+const isDirectory = (path: string) => {
   try {
-    const s = statSync(path);
-    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+    return statSync(path).isDirectory();
   } catch {
-    return undefined;
+    return false;
   }
 };
 
-/** --aws-auth-file: read now (a file that cannot be used stops `serve` from starting), then follow its changes. */
+/** What changes when the file does; for a directory (a ConfigMap volume), its three data files. */
+const fingerprint = (path: string): string | undefined => {
+  const one = (p: string) => {
+    try {
+      const s = statSync(p);
+      return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+    } catch {
+      return "-";
+    }
+  };
+  if (!isDirectory(path)) return one(path) === "-" ? undefined : one(path);
+  return DATA_KEYS.map((k) => one(join(path, k))).join("|");
+};
+
+/**
+ * A directory is the aws-auth ConfigMap mounted as a volume: each data key a
+ * file (mapRoles, mapUsers, mapAccounts). Read back into the ConfigMap it
+ * came from; an absent key is absent.
+ */
+function readVolume(dir: string): FileRead {
+  const data: Record<string, string> = {};
+  for (const key of DATA_KEYS) {
+    const r = readBoundedFile(join(dir, key), YAML_LIMITS.bytes);
+    if (r.kind === "error") return r;
+    if (r.kind === "file") data[key] = r.text;
+  }
+  return { kind: "file", text: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "aws-auth" }, data }), stat: statSync(dir) };
+}
+
+/** --aws-auth-file (a manifest, or the ConfigMap mounted as a directory): read now (one that cannot be used stops `serve` from starting), then follow its changes. */
 export function awsAuthFile(path: string, { log, metrics }: Deps, pollMs = AWS_AUTH_POLL_MS): AwsAuthSource {
   const read = (): Judged | "missing" => {
-    const r = readBoundedFile(path, YAML_LIMITS.bytes);
+    const r = isDirectory(path) ? readVolume(path) : readBoundedFile(path, YAML_LIMITS.bytes);
     if (r.kind === "missing") return "missing";
     if (r.kind === "error") return { ok: false, reason: r.reason };
     return judgeAwsAuth(r.text);

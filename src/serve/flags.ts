@@ -31,7 +31,7 @@ export const SERVE_FLAGS = [
   { name: "max-sts-calls", type: "string", placeholder: "N", description: "STS calls in flight at most", default: "32" },
   { name: "sts-queue", type: "string", placeholder: "N", description: "reviews that may wait for an STS slot; beyond, answer 429 at once", default: "256" },
   { name: "cache-ttl", type: "string", placeholder: "DURATION", description: "keep a verified identity this long, never past its token's expiry (0: no cache)", default: "15m" },
-  { name: "verbose", type: "boolean", short: "v", description: "also log debug lines (cache hits, reloads)" },
+  { name: "verbose", type: "boolean", short: "v", description: "also log debug lines (failed TLS handshakes)" },
   { name: "help", type: "boolean", short: "h", description: "this help" },
 ] as const satisfies readonly FlagSpec[];
 

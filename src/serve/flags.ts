@@ -22,7 +22,7 @@ export const SERVE_FLAGS = [
   { name: "listen", type: "string", placeholder: "HOST:PORT", description: "address to serve HTTPS on (port 0: any free port)", default: "127.0.0.1:21362" },
   { name: "tls-cert", type: "string", placeholder: "FILE", description: "serving certificate, PEM (eks-token serve init writes one); required" },
   { name: "tls-key", type: "string", placeholder: "FILE", description: "its private key, PEM; required" },
-  { name: "aws-auth-file", type: "string", placeholder: "FILE", description: "the aws-auth ConfigMap as a manifest file, re-read when it changes" },
+  { name: "aws-auth-file", type: "string", placeholder: "FILE", description: "the aws-auth ConfigMap: a manifest file, or the ConfigMap mounted as a directory; re-read when it changes" },
   { name: "kubeconfig", type: "string", placeholder: "FILE", description: "watch the live kube-system/aws-auth ConfigMap through this kubeconfig" },
   { name: "mappings", type: "string", placeholder: "FILE", description: "static mappings in aws-iam-authenticator's config format (server.mapRoles, mapUsers, mapAccounts)" },
   { name: "partition", type: "string", placeholder: "P", description: "the partition tokens must be for (default: the region's, else aws)" },

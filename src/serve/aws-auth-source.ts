@@ -235,7 +235,10 @@ export function awsAuthLive(kubeconfigPath: string, api: KubeApi, { log, metrics
     while (!closed) {
       try {
         const version = await list();
+        const started = Date.now();
         await watch(version);
+        // A watch the API server ends at once must not turn this loop into a stream of lists.
+        if (Date.now() - started < 1_000) await sleep(1_000);
       } catch (error) {
         if (closed) break;
         const gone = /\b410\b/.test(error instanceof Error ? error.message : "");

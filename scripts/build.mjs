@@ -84,6 +84,14 @@ await Promise.all([
     entryPoints: [join(root, bundleEntry("eks"))],
     outfile: join(root, "dist/eks.cjs"),
   }),
+  // serve's own: the Kubernetes client, the EC2 client, node-forge (each loaded only when needed).
+  ...["kube-api", "ec2-api", "cert-forge"].map((name) =>
+    build({
+      ...common,
+      entryPoints: [join(root, bundleEntry(name))],
+      outfile: join(root, `dist/${name}.cjs`),
+    }),
+  ),
 ]);
 
 // dist/eks-token.cjs is a command: kubeconfig exec entries may name it directly.

@@ -1,23 +1,31 @@
 /**
- * npm run demo: the whole flow on loopback, no AWS account needed.
+ * npm run demo: the whole system on loopback, from the product's own
+ * commands, no AWS account needed.
  *
- *   kubectl ──exec──▶ eks-token ──presigned GetCallerIdentity──▶ (token)
- *   kubectl ──Bearer token──▶ API server ──replay──▶ STS emulator ──▶ IAM ARN
- *                             API server ──aws-auth mapping──▶ user + groups
+ *   kubectl ──exec──▶ eks-token token ──presigned GetCallerIdentity──▶ (token)
+ *   kubectl ──Bearer token──▶ API server ──TokenReview──▶ eks-token serve
+ *   eks-token serve ──replay──▶ STS emulator ──▶ IAM ARN ──aws-auth──▶ user + groups
+ *   API server ──RBAC (a stand-in rule: readers may list pods)──▶ allowed or forbidden
  *
- * Starts the STS emulator and an HTTPS API-server stand-in, writes a temporary
- * kubeconfig whose user runs eks-token, and asks the cluster who we are with
- * the real kubectl (or @kubernetes/client-node when kubectl is not installed).
+ * `eks-token serve init` writes the serving certificate and the webhook
+ * kubeconfig the API-server stand-in reads, exactly as kube-apiserver reads
+ * --authentication-token-webhook-config-file. With no kubectl installed, the
+ * demo asks through @kubernetes/client-node instead.
  */
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CLI } from "../test/support/cli.js";
-import { ALICE, startFakeCluster } from "../test/support/cluster.js";
+import { ACCOUNT, ALICE } from "../test/support/cluster.js";
 import { writeKubeconfig } from "../test/support/kubeconfig.js";
+import type { EmulatorUser } from "../test/support/sts-emulator.js";
+import { awsAuthManifest, callServe, startWebhookCluster, type WebhookCluster } from "../test/support/webhook-cluster.js";
 
 const run = promisify(execFile);
 const CLUSTER = "demo-cluster";
+const BOB: EmulatorUser = { accessKeyId: "AKIADEMOBOB000000001", secretAccessKey: "demo-secret-key-of-bob-000000000000000000", arn: `arn:aws:iam::${ACCOUNT}:user/bob`, userId: "AIDADEMOBOB000000001", account: ACCOUNT };
+const aliceOnly = `- userarn: ${ALICE.arn}\n  username: alice\n  groups: [eks-token:readers]`;
 
 function say(text = ""): void {
   process.stdout.write(`${text}\n`);
@@ -42,64 +50,75 @@ async function whoamiWithClientNode(kubeconfig: string): Promise<string> {
   return `username ${info?.username}, groups ${(info?.groups ?? []).join(", ")}`;
 }
 
-async function main(): Promise<void> {
-  const cluster = await startFakeCluster({
-    clusterId: CLUSTER,
-    users: [ALICE],
-    mappings: [{ arn: ALICE.arn, username: "alice", groups: ["eks-token:readers"] }],
+function kubeconfigFor(cluster: WebhookCluster, name: string, user: EmulatorUser, clusterName = CLUSTER): string {
+  const path = join(cluster.dir, `kubeconfig-${name}`);
+  writeKubeconfig(path, {
+    server: cluster.api.url,
+    caCert: cluster.ca.caCert,
+    command: process.execPath,
+    args: [CLI, "token", "--cluster-name", clusterName, "--region", "us-east-1"],
+    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", EKS_TOKEN_CACHE_DIR: join(cluster.dir, `cache-${name}`) },
   });
+  return path;
+}
+
+async function kubectl(cluster: WebhookCluster, kubeconfig: string, args: string[]): Promise<string> {
+  const opts = { env: { PATH: process.env["PATH"] ?? "", HOME: cluster.dir }, timeout: 30_000 };
+  return run("kubectl", ["--kubeconfig", kubeconfig, ...args], opts).then(
+    (r) => r.stdout.trimEnd(),
+    (error: { stderr?: string }) => (error.stderr ?? "").trim(),
+  );
+}
+
+const lastLog = (cluster: WebhookCluster, msg: string) => {
+  const line = cluster.serve.lines().filter((l) => l["msg"] === msg).at(-1);
+  if (!line) return "(none)";
+  const { time: _time, level: _level, client: _client, ...rest } = line;
+  return JSON.stringify(rest);
+};
+
+async function main(): Promise<void> {
+  const cluster = await startWebhookCluster({ clusterId: CLUSTER, users: [ALICE, BOB], awsAuth: awsAuthManifest({ mapUsers: aliceOnly }), command: [process.execPath, CLI] });
   try {
-    say("eks-token demo: kubectl → eks-token → API server → STS, all on loopback\n");
-    say(`STS emulator      ${cluster.sts.url} (verifies SigV4 with alice's keys)`);
-    say(`API server        ${cluster.api.url} (cluster id ${CLUSTER}; maps ${ALICE.arn} → alice)`);
-
-    const kubeconfig = join(cluster.dir, "kubeconfig");
-    const env = {
-      AWS_ACCESS_KEY_ID: ALICE.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: ALICE.secretAccessKey,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    };
-    writeKubeconfig(kubeconfig, {
-      server: cluster.api.url,
-      caCert: cluster.ca.caCert,
-      command: process.execPath,
-      args: [CLI, "token", "--cluster-name", CLUSTER, "--region", "us-east-1"],
-      env,
-    });
-    say(`kubeconfig        ${kubeconfig} (user runs: eks-token token --cluster-name ${CLUSTER} --region us-east-1)\n`);
-
-    if (await kubectlAvailable()) {
-      const opts = { env: { PATH: process.env["PATH"] ?? "", HOME: cluster.dir }, timeout: 30_000 };
-      say("$ kubectl auth whoami");
-      say((await run("kubectl", ["--kubeconfig", kubeconfig, "auth", "whoami"], opts)).stdout.trimEnd());
-      say("\n$ kubectl get --raw /api/v1/namespaces/default/pods");
-      const pods = JSON.parse((await run("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/api/v1/namespaces/default/pods"], opts)).stdout);
-      say(`${pods.kind} with ${pods.items.length} item(s)`);
-
-      // The same user, but signed for another cluster: the server replays it with its own cluster id and STS refuses.
-      const other = join(cluster.dir, "kubeconfig-other");
-      writeKubeconfig(other, {
-        server: cluster.api.url,
-        caCert: cluster.ca.caCert,
-        command: process.execPath,
-        args: [CLI, "token", "--cluster-name", "some-other-cluster", "--region", "us-east-1"],
-        env,
-      });
-      say("\n$ kubectl auth whoami   (token signed for cluster some-other-cluster)");
-      const refused = await run("kubectl", ["--kubeconfig", other, "auth", "whoami"], opts).then(
-        () => "unexpectedly accepted",
-        (error: { stderr?: string }) => (error.stderr ?? "").trim(),
-      );
-      say(refused);
-      say(`(API server log: ${cluster.refusals.at(-1) ?? "no refusal"})`);
-    } else {
+    say("eks-token demo: kubectl → eks-token token → API server → eks-token serve → STS → aws-auth → RBAC, all on loopback\n");
+    say(`STS emulator      ${cluster.sts.url} (verifies SigV4; serve reaches it as sts.us-east-1.amazonaws.com with --sts-endpoint)`);
+    say(`eks-token serve   ${cluster.serve.url} (made by: eks-token serve init --cluster-id ${CLUSTER} --out ${join(cluster.dir, "serve")})`);
+    say(`API server        ${cluster.api.url} (--authentication-token-webhook-config-file=${join(cluster.dir, "serve", "kubeconfig.yaml")})`);
+    say(`aws-auth          ${cluster.awsAuthFile} (maps ${ALICE.arn} → alice, group eks-token:readers)\n`);
+    const alice = kubeconfigFor(cluster, "alice", ALICE);
+    if (!(await kubectlAvailable())) {
       say("kubectl not found; asking through @kubernetes/client-node instead");
-      say(await whoamiWithClientNode(kubeconfig));
+      say(await whoamiWithClientNode(alice));
+      return;
     }
-    const seen = cluster.identities[0];
-    say(`\nThe cluster saw: ${seen?.arn} (canonical ${seen?.canonicalArn}), account ${seen?.accountId}`);
-    say(`STS calls: ${JSON.stringify(cluster.sts.calls)}`);
+    say("$ kubectl auth whoami            (alice)");
+    say(await kubectl(cluster, alice, ["auth", "whoami"]));
+    say(`serve logged: ${lastLog(cluster, "access granted")}`);
+    say("\n$ kubectl get --raw /api/v1/namespaces/default/pods   (RBAC: eks-token:readers may list pods)");
+    const pods = JSON.parse(await kubectl(cluster, alice, ["get", "--raw", "/api/v1/namespaces/default/pods"])) as { kind: string; items: unknown[] };
+    say(`${pods.kind} with ${pods.items.length} item(s)`);
+
+    const bob = kubeconfigFor(cluster, "bob", BOB);
+    say("\n$ kubectl auth whoami            (bob: not in aws-auth)");
+    say(await kubectl(cluster, bob, ["auth", "whoami"]));
+    say(`serve logged: ${lastLog(cluster, "access denied")}`);
+
+    say(`\n$ kubectl auth whoami            (alice, token signed for cluster some-other-cluster)`);
+    say(await kubectl(cluster, kubeconfigFor(cluster, "alice-other", ALICE, "some-other-cluster"), ["auth", "whoami"]));
+    say(`serve logged: ${lastLog(cluster, "access denied")}`);
+
+    say("\n(adding bob to aws-auth while serve runs)");
+    writeFileSync(cluster.awsAuthFile, awsAuthManifest({ mapUsers: `${aliceOnly}\n- userarn: ${BOB.arn}\n  username: bob\n  groups: [viewers]` }));
+    await cluster.serve.waitFor((l) => l["msg"] === "aws-auth reloaded");
+    say("$ kubectl auth whoami            (bob)");
+    say(await kubectl(cluster, bob, ["auth", "whoami"]));
+    say("$ kubectl get --raw /api/v1/namespaces/default/pods   (bob: group viewers may not)");
+    say(await kubectl(cluster, bob, ["get", "--raw", "/api/v1/namespaces/default/pods"]));
+
+    const m = (await callServe(cluster, "/metrics")).body;
+    say("\nserve /metrics (excerpt):");
+    for (const line of m.split("\n")) if (/^aws_iam_authenticator_authenticate_latency_seconds_count|^eks_token_serve_identity_cache_total|^aws_iam_authenticator_sts_responses_total/.test(line)) say(`  ${line}`);
+    say(`\nSTS emulator calls: ${JSON.stringify(cluster.sts.calls)}; webhook reviews by the API server: ${cluster.webhook.reviews.length}`);
   } finally {
     await cluster.close();
   }

@@ -74,6 +74,10 @@ const deps: Deps = {
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
   home: process.env["HOME"] || homedir(),
   uid: process.getuid?.() ?? -1,
+  onSignal: (signals, handler) => {
+    for (const s of signals) process.on(s, handler);
+    return () => signals.forEach((s) => process.off(s, handler));
+  },
 };
 
 // Exit as soon as the command is done (every write above is synchronous, so

@@ -1,8 +1,9 @@
 /**
- * A whole EKS-like cluster on loopback, for the end-to-end tests and `npm run
- * demo`: the STS emulator, an HTTPS API-server stand-in that authenticates
- * bearer tokens with eks-token's own verifier (src/identity/verify.ts) against that
- * emulator, and an aws-auth style mapping from IAM ARNs to Kubernetes users.
+ * A whole EKS-like cluster on loopback, for the end-to-end tests of the token
+ * side (the demo and serve's tests use ./webhook-cluster.ts): the STS
+ * emulator, an HTTPS API-server stand-in that authenticates bearer tokens
+ * with eks-token's own verifier (src/identity/verify.ts) against that emulator, and an
+ * aws-auth style mapping from IAM ARNs to Kubernetes users.
  *
  * The verifier replays a token to STS as the real server does. A token signed
  * for sts.<region>.amazonaws.com is replayed to the emulator over loopback with

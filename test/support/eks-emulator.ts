@@ -10,11 +10,11 @@
  * Errors imitate EKS: the type in the x-amzn-ErrorType header (which the
  * SDK's REST-JSON deserializer reads) and {"message": …} in the body.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { canonicalRequest, signingKey, stringToSign } from "./sts-emulator.js";
+import { SigV4Refusal, verifyHeaderSignature } from "./sigv4-header.js";
 
 export interface EksEmulatorKey {
   accessKeyId: string;
@@ -79,12 +79,6 @@ class EksError extends Error {
   }
 }
 
-const SIGNATURE_MISMATCH =
-  "The request signature we calculated does not match the signature you provided. " +
-  "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
 export async function startEksEmulator(options: EksEmulatorOptions): Promise<EksEmulator> {
   const keys = new Map(options.keys.map((k) => [k.accessKeyId, k]));
   const clusters = new Map(options.clusters.map((c) => [c.name, c]));
@@ -134,67 +128,14 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   };
 }
 
-function headerMap(req: http.IncomingMessage): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    headers.set(name, [...(headers.get(name) ?? []), req.rawHeaders[i + 1]!]);
-  }
-  return headers;
-}
-
-/** "AWS4-HMAC-SHA256 Credential=AKID/20260102/us-east-1/eks/aws4_request, SignedHeaders=a;b, Signature=hex" */
+/** The shared header-signature check (./sigv4-header.ts), refusals worded as EKS words them. */
 function authenticate(req: http.IncomingMessage, body: Buffer, keys: Map<string, EksEmulatorKey>, now: Date, log: EksRequestLog): void {
-  const headers = headerMap(req);
-  const authorization = headers.get("authorization")?.[0];
-  if (!authorization) throw new EksError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
-  const fields = new Map<string, string>();
-  for (const part of authorization.replace(/^AWS4-HMAC-SHA256 /, "").split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  const credential = (fields.get("Credential") ?? "").split("/");
-  const signedHeaders = (fields.get("SignedHeaders") ?? "").split(";");
-  const amzDate = headers.get("x-amz-date")?.[0] ?? "";
-  if (!authorization.startsWith("AWS4-HMAC-SHA256 ") || credential.length !== 5 || !fields.get("Signature") || !AMZ_DATE.test(amzDate)) {
-    throw new EksError(403, "IncompleteSignatureException", `Authorization header is not a complete SigV4 signature: ${authorization.split(",")[0]}`);
-  }
-  const [accessKeyId, date, region, service, terminator] = credential as [string, string, string, string, string];
-  Object.assign(log, { accessKeyId, region, service });
-  const key = keys.get(accessKeyId);
-  const token = headers.get("x-amz-security-token")?.[0];
-  if (!key || token !== key.sessionToken) {
-    throw new EksError(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
-  }
-  if (service !== "eks" || terminator !== "aws4_request" || date !== amzDate.slice(0, 8)) {
-    throw new EksError(403, "InvalidSignatureException", `Credential should be scoped to a valid date, region and service 'eks', not '${credential.slice(1).join("/")}'.`);
-  }
-  const m = AMZ_DATE.exec(amzDate)!;
-  const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  if (Math.abs(now.getTime() - signedAt) > MAX_CLOCK_SKEW_MS) {
-    throw new EksError(403, "InvalidSignatureException", `Signature expired: ${amzDate} is outside the 5 minute window around the server time.`);
-  }
-  if (!signedHeaders.includes("host") || signedHeaders.some((h) => !headers.has(h))) {
-    throw new EksError(403, "InvalidSignatureException", `${SIGNATURE_MISMATCH} (signed headers: ${signedHeaders.join(";")})`);
-  }
-  const target = req.url ?? "/";
-  const q = target.indexOf("?");
-  const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
-  const scope = credential.slice(1).join("/");
-  const declared = headers.get("x-amz-content-sha256")?.[0];
-  const payloadHash = declared === "UNSIGNED-PAYLOAD" ? declared : createHash("sha256").update(body).digest("hex");
-  const canonical = canonicalRequest({
-    method: req.method ?? "GET",
-    rawPath: q < 0 ? target : target.slice(0, q),
-    query: [...query.entries()],
-    headers,
-    signedHeaders,
-    payloadHash,
-  });
-  const expected = createHmac("sha256", signingKey(key.secretAccessKey, scope)).update(stringToSign(amzDate, scope, canonical)).digest();
-  const given = Buffer.from(fields.get("Signature")!, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new EksError(403, "InvalidSignatureException", SIGNATURE_MISMATCH);
+  try {
+    verifyHeaderSignature(req, body, keys, now, "eks", log);
+  } catch (error) {
+    if (!(error instanceof SigV4Refusal)) throw error;
+    const type = { missing: "MissingAuthenticationTokenException", incomplete: "IncompleteSignatureException", "unknown-key": "UnrecognizedClientException" }[error.kind as string] ?? "InvalidSignatureException";
+    throw new EksError(403, type, error.message);
   }
 }
 

@@ -1,0 +1,188 @@
+/**
+ * eks-token serve: an aws-iam-authenticator-compatible webhook token
+ * authenticator for kube-apiserver.
+ *
+ *   flags → TLS files and mapping sources (refused before listening if
+ *   unusable) → the reviewer (identity cache, bounded STS, mapping chain,
+ *   EC2 names) → HTTPS → serve until SIGTERM/SIGINT → graceful close
+ *
+ * `eks-token serve init` (src/serve/init.ts) writes the certificate and the
+ * webhook kubeconfig this needs.
+ */
+import { createHash } from "node:crypto";
+import { usage, parseDuration } from "../args.js";
+import { readBoundedFile } from "../bounded-file.js";
+import { YAML_LIMITS } from "../bounded-yaml.js";
+import type { Deps } from "../deps.js";
+import { partitionOf, stsHostProblem } from "../endpoint.js";
+import { EksTokenError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { AWS_MAX_ATTEMPTS } from "../limits.js";
+import { isServerPartition } from "../partitions.js";
+import { httpStsFetch } from "../sts-fetch.js";
+import type { TokenFacts } from "../verify.js";
+import { Reviewer } from "./authenticate.js";
+import { awsAuthFile, awsAuthLive, type AwsAuthSource } from "./aws-auth-source.js";
+import { countFlag, flagHelp, hostPort, parseFlags, SERVE_FLAGS } from "./flags.js";
+import { IdentityCache } from "./identity-cache.js";
+import { startHttps } from "./http.js";
+import { runServeInit } from "./init.js";
+import { Limiter } from "./limiter.js";
+import { IDENTITY_CACHE_ENTRIES, MAX_PEM_BYTES, PRIVATE_DNS_ENTRIES, SHUTDOWN_GRACE_MS, STS_QUEUE_WAIT_MS } from "./limits.js";
+import { jsonLog, type ServeLog } from "./log.js";
+import type { MapperTable } from "./mapping.js";
+import { serveMetrics, type ServeMetrics } from "./metrics.js";
+import { PrivateDnsNames } from "./private-dns.js";
+import { parseServerConfig } from "./server-config.js";
+
+export const SERVE_HELP = `Usage:
+  eks-token serve --cluster-id ID --tls-cert FILE --tls-key FILE [--listen HOST:PORT]
+                  [--aws-auth-file FILE | --kubeconfig FILE] [--mappings FILE]
+                  [--partition P] [--region R] [--sts-endpoint HOST:PORT]
+  eks-token serve init --cluster-id ID --out DIR      (certificate, key and webhook kubeconfig)
+
+An aws-iam-authenticator-compatible webhook for kube-apiserver's
+--authentication-token-webhook-config-file: POST /authenticate takes a
+TokenReview (authentication.k8s.io/v1 or v1beta1), checks the k8s-aws-v1
+token as the server does, replays it to STS, maps the identity through the
+mappings file, then aws-auth, and answers with the user (username, uid,
+groups, extra). Also GET /healthz, /readyz, /metrics (Prometheus).
+Logs are JSON lines on stderr. SIGTERM or SIGINT: finish reviews under way, then exit 0.
+
+${flagHelp(SERVE_FLAGS)}`;
+
+function readPemFile(path: string, what: string): string {
+  const read = readBoundedFile(path, MAX_PEM_BYTES);
+  if (read.kind === "file") return read.text;
+  throw new EksTokenError("bad-file", `could not read the ${what} ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "eks-token serve init --out DIR writes a certificate and key" });
+}
+
+function mappingsFile(path: string, metrics: ServeMetrics, log: ServeLog): MapperTable {
+  const read = readBoundedFile(path, YAML_LIMITS.bytes);
+  if (read.kind !== "file") throw new EksTokenError("bad-file", `could not read the mappings file ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "check the path" });
+  const config = parseServerConfig(read.text);
+  if (!config.ok) throw new EksTokenError("bad-file", `could not use the mappings file ${path}: ${config.reason}`, { hint: "it is aws-iam-authenticator's config format: server.mapRoles, server.mapUsers, server.mapAccounts" });
+  const t = config.table;
+  for (const [kind, size] of [["roles", t.roles.size], ["users", t.users.size], ["accounts", t.accounts.size]] as const) metrics.mappingEntries.set(size, { source: "mappings", kind });
+  log.info("mappings loaded", { file: path, roles: t.roles.size, users: t.users.size, accounts: t.accounts.size });
+  if (config.sso) log.warn("sso entries never match here (aws-iam-authenticator matches them only behind its SSORoleMatch feature gate, off by default)", { file: path, entries: config.sso });
+  return t;
+}
+
+/** Resolves with the signal that asked us to stop; never, without a way to hear one. */
+function stopSignal(deps: Deps): Promise<string> {
+  return new Promise((resolve) => {
+    const off = deps.onSignal?.(["SIGTERM", "SIGINT"], (signal) => {
+      off?.();
+      resolve(signal);
+    });
+  });
+}
+
+export async function runServe(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  if (argv[0] === "init") return runServeInit(argv.slice(1), deps, logger);
+  const values = parseFlags(argv, SERVE_FLAGS);
+  if (values.help) {
+    deps.stdout(SERVE_HELP);
+    return 0;
+  }
+  const clusterId = values["cluster-id"];
+  if (!clusterId) throw usage("serve needs --cluster-id: the cluster id tokens must be signed for (x-k8s-aws-id)");
+  if (!values["tls-cert"] || !values["tls-key"]) throw usage("serve needs --tls-cert and --tls-key (eks-token serve init --cluster-id ID --out DIR writes them)");
+  if (values["aws-auth-file"] && values.kubeconfig) throw usage("give aws-auth once: --aws-auth-file or --kubeconfig, not both");
+  const listen = hostPort(values.listen, "listen");
+  const maxSts = countFlag(values["max-sts-calls"], "max-sts-calls");
+  const queue = countFlag(values["sts-queue"], "sts-queue");
+  const cacheTtlMs = parseDuration(values["cache-ttl"], "--cache-ttl");
+  const region = values.region ?? deps.env["AWS_REGION"] ?? deps.env["AWS_DEFAULT_REGION"];
+  const partition = values.partition ?? (region ? partitionOf(region) : "aws");
+  if (!isServerPartition(partition)) throw usage(`unknown --partition ${partition}: the server knows aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc`);
+  const stsEndpoint = values["sts-endpoint"]?.replace(/^https:\/\//, "").replace(/\/$/, "");
+  if (stsEndpoint !== undefined) hostPort(stsEndpoint, "sts-endpoint");
+
+  const log = jsonLog(deps.stderr, values.verbose === true, deps.now);
+  const metrics = serveMetrics();
+  const cert = readPemFile(values["tls-cert"], "certificate");
+  const key = readPemFile(values["tls-key"], "key");
+  const chain: MapperTable[] = [];
+  if (values.mappings) chain.push(mappingsFile(values.mappings, metrics, log));
+  let awsAuth: AwsAuthSource | undefined;
+  if (values["aws-auth-file"]) awsAuth = awsAuthFile(values["aws-auth-file"], { log, metrics });
+  else if (values.kubeconfig) awsAuth = awsAuthLive(values.kubeconfig, await import("./kube-api.js"), { log, metrics });
+  if (!values.mappings && !awsAuth) log.warn("no mappings: every identity will be refused (give --aws-auth-file, --kubeconfig or --mappings)");
+  // The static file first, then aws-auth: aws-iam-authenticator's backend modes in the order it lists them (MountedFile, EKSConfigMap).
+  const fixed = chain.slice();
+  const current = (): readonly MapperTable[] => (awsAuth ? [...fixed, awsAuth.table()] : fixed);
+
+  // A host's verdict depends on the host alone: remember the accepted ones (a few dozen real STS hosts), judge others each time.
+  const accepted = new Set<string>();
+  const hostProblem = (host: string, _facts: TokenFacts) => {
+    if (accepted.has(host)) return undefined;
+    const problem = stsHostProblem(host, partition, region);
+    if (problem === undefined) accepted.add(host);
+    return problem;
+  };
+
+  const ec2 = new PrivateDnsNames(
+    async (instanceId) => {
+      const { EC2Client, DescribeInstancesCommand, BoundedHttpHandler } = await import("./ec2-api.js");
+      if (!region) throw new Error("no region for EC2: give --region or set AWS_REGION");
+      const client = new EC2Client({ region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: new BoundedHttpHandler() });
+      try {
+        const out = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+        for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId === instanceId) return i.PrivateDnsName;
+        return undefined;
+      } finally {
+        client.destroy();
+      }
+    },
+    PRIVATE_DNS_ENTRIES,
+    STS_QUEUE_WAIT_MS,
+    () => metrics.ec2Calls.inc(),
+  );
+
+  const limiter = new Limiter(maxSts, queue, STS_QUEUE_WAIT_MS, (running, waiting) => {
+    metrics.stsInFlight.set(running);
+    metrics.stsQueued.set(waiting);
+  });
+  const reviewer = new Reviewer({
+    clusterId,
+    nowMs: () => deps.now().getTime(),
+    hostProblem,
+    fetchSts: httpStsFetch(stsEndpoint ? { connectTo: stsEndpoint } : {}),
+    chain: current,
+    privateDnsName: (id) => ec2.get(id),
+    limiter,
+    cache: new IdentityCache(IDENTITY_CACHE_ENTRIES, cacheTtlMs),
+    metrics,
+    digest: (token) => createHash("sha256").update(token).digest("base64url"),
+  });
+
+  const stopping = stopSignal(deps);
+  let server;
+  try {
+    server = await startHttps({ key, cert, host: listen.host, port: listen.port, reviewer, metrics, log, ready: () => awsAuth?.loaded() ?? true });
+  } catch (error) {
+    awsAuth?.close();
+    const reason = (error as NodeJS.ErrnoException).code === "EADDRINUSE" ? "the address is in use" : error instanceof Error ? error.message : String(error);
+    throw new EksTokenError("bad-file", `could not serve on ${values.listen}: ${reason}`, { hint: "choose another --listen address, or check the certificate and key" });
+  }
+  const where = server.address;
+  log.info("listening", {
+    address: `${where.family === "IPv6" ? `[${where.address}]` : where.address}:${where.port}`,
+    clusterId,
+    partition,
+    region: region ?? "",
+    stsEndpoint: stsEndpoint ?? "the token's own STS host",
+    maxStsCalls: maxSts,
+    stsQueue: queue,
+    cacheTtl: values["cache-ttl"],
+    version: deps.version,
+  });
+  const signal = await stopping;
+  log.info("shutting down", { signal, graceSeconds: SHUTDOWN_GRACE_MS / 1000 });
+  awsAuth?.close();
+  await server.close(SHUTDOWN_GRACE_MS);
+  log.info("stopped");
+  return 0;
+}

@@ -74,6 +74,8 @@ const deps: Deps = {
   version: typeof EKS_TOKEN_VERSION === "string" ? EKS_TOKEN_VERSION : "0.0.0-dev",
   home: process.env["HOME"] || homedir(),
   uid: process.getuid?.() ?? -1,
+  // Only serve listens: a handler replaces Node's default of dying on the
+  // signal, so the reviews under way get their answers before it exits.
   onSignal: (signals, handler) => {
     for (const s of signals) process.on(s, handler);
     return () => signals.forEach((s) => process.off(s, handler));

@@ -48,6 +48,6 @@ export interface Deps {
   home: string;
   /** Our uid: cache files owned by anyone else are not trusted (-1 where there are no uids). */
   uid: number;
-  /** Calls handler on any of these signals until the returned function is called (`serve` stops on SIGTERM). */
-  onSignal?: (signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** Calls handler on any of these signals until the returned function is called: serve closes gracefully on SIGTERM and SIGINT. */
+  onSignal: (signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => () => void;
 }

@@ -13,8 +13,9 @@
  * No fs, no process, no sockets: the clock, the STS call, the mapping
  * tables and the EC2 lookup come in through `ReviewDeps`.
  */
-import { EksTokenError } from "../errors.js";
-import { checkToken, replayToSts, type CheckOptions, type Identity, type StsFetch } from "../verify.js";
+import { EksTokenError } from "../cli/errors.js";
+import { replayToSts, type Identity, type StsFetch } from "../identity/replay.js";
+import { checkToken, type CheckOptions } from "../identity/verify.js";
 import type { IdentityCache } from "./identity-cache.js";
 import { Overloaded, type Limiter } from "./limiter.js";
 import { INSTANCE_ID, mapIdentity, needsPrivateDnsName, renderMapping, type MapperTable, type MappingDecision } from "./mapping.js";

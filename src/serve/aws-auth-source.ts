@@ -18,10 +18,10 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAwsAuth } from "../aws-auth.js";
-import { readBoundedFile, type FileRead } from "../bounded-file.js";
-import { YAML_LIMITS } from "../bounded-yaml.js";
-import { EksTokenError } from "../errors.js";
+import { parseAwsAuth } from "../mapping/parse.js";
+import { readBoundedFile, type FileRead } from "../cli/bounded-file.js";
+import { YAML_LIMITS } from "../cli/bounded-yaml.js";
+import { EksTokenError } from "../cli/errors.js";
 import { AWS_AUTH_POLL_MS, LIST_MS, MAX_CONFIGMAP_BYTES, WATCH_RETRY_MS, WATCH_SECONDS } from "./limits.js";
 import type { ServeLog } from "./log.js";
 import { emptyTable, tableFromAwsAuth, type MapperTable } from "./mapping.js";
@@ -138,8 +138,8 @@ export function awsAuthFile(path: string, { log, metrics }: Deps, pollMs = AWS_A
   return { table: () => table, loaded: () => true, close: () => clearInterval(timer) };
 }
 
-/** What the lazily loaded client bundle gives us (src/serve/kube-api.ts). */
-export type KubeApi = typeof import("./kube-api.js");
+/** What the lazily loaded client bundle gives us (src/bundles/kube-api.ts). */
+export type KubeApi = typeof import("../bundles/kube-api.js");
 
 const AWS_AUTH_PATH = "/api/v1/namespaces/kube-system/configmaps";
 const SELECTOR = "metadata.name=aws-auth";

@@ -10,17 +10,17 @@
  * webhook kubeconfig this needs.
  */
 import { createHash } from "node:crypto";
-import { usage, parseDuration } from "../args.js";
-import { readBoundedFile } from "../bounded-file.js";
-import { YAML_LIMITS } from "../bounded-yaml.js";
-import type { Deps } from "../deps.js";
-import { partitionOf, stsHostProblem } from "../endpoint.js";
-import { EksTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import { AWS_MAX_ATTEMPTS } from "../limits.js";
-import { isServerPartition } from "../partitions.js";
-import { httpStsFetch } from "../sts-fetch.js";
-import type { TokenFacts } from "../verify.js";
+import { usage, parseDuration } from "../cli/args.js";
+import { readBoundedFile } from "../cli/bounded-file.js";
+import { YAML_LIMITS } from "../cli/bounded-yaml.js";
+import type { Deps } from "../cli/deps.js";
+import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
+import { EksTokenError } from "../cli/errors.js";
+import type { Logger } from "../cli/log.js";
+import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
+import { isServerPartition } from "../aws/partitions.js";
+import { httpStsFetch } from "../identity/sts-fetch.js";
+import type { TokenFacts } from "../identity/verify.js";
 import { Reviewer } from "./authenticate.js";
 import { awsAuthFile, awsAuthLive, type AwsAuthSource } from "./aws-auth-source.js";
 import { countFlag, flagHelp, hostPort, parseFlags, SERVE_FLAGS } from "./flags.js";
@@ -69,11 +69,11 @@ function mappingsFile(path: string, metrics: ServeMetrics, log: ServeLog): Mappe
   return t;
 }
 
-/** Resolves with the signal that asked us to stop; never, without a way to hear one. */
+/** Resolves with the signal that asked us to stop. */
 function stopSignal(deps: Deps): Promise<string> {
   return new Promise((resolve) => {
-    const off = deps.onSignal?.(["SIGTERM", "SIGINT"], (signal) => {
-      off?.();
+    const off = deps.onSignal(["SIGTERM", "SIGINT"], (signal) => {
+      off();
       resolve(signal);
     });
   });
@@ -108,7 +108,7 @@ export async function runServe(argv: string[], deps: Deps, logger: Logger): Prom
   if (values.mappings) chain.push(mappingsFile(values.mappings, metrics, log));
   let awsAuth: AwsAuthSource | undefined;
   if (values["aws-auth-file"]) awsAuth = awsAuthFile(values["aws-auth-file"], { log, metrics });
-  else if (values.kubeconfig) awsAuth = awsAuthLive(values.kubeconfig, await import("./kube-api.js"), { log, metrics });
+  else if (values.kubeconfig) awsAuth = awsAuthLive(values.kubeconfig, await import("../bundles/kube-api.js"), { log, metrics });
   if (!values.mappings && !awsAuth) log.warn("no mappings: every identity will be refused (give --aws-auth-file, --kubeconfig or --mappings)");
   // The static file first, then aws-auth: aws-iam-authenticator's backend modes in the order it lists them (MountedFile, EKSConfigMap).
   const fixed = chain.slice();
@@ -125,7 +125,7 @@ export async function runServe(argv: string[], deps: Deps, logger: Logger): Prom
 
   const ec2 = new PrivateDnsNames(
     async (instanceId) => {
-      const { EC2Client, DescribeInstancesCommand, BoundedHttpHandler } = await import("./ec2-api.js");
+      const { EC2Client, DescribeInstancesCommand, BoundedHttpHandler } = await import("../bundles/ec2-api.js");
       if (!region) throw new Error("no region for EC2: give --region or set AWS_REGION");
       const client = new EC2Client({ region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: new BoundedHttpHandler() });
       try {

@@ -4,7 +4,7 @@
  * --help come from the same table. Parsed with src/args.ts (parseArgs's
  * strict rules), as every other command.
  */
-import { parse, usage, type Options } from "../args.js";
+import { parse, usage, type Options } from "../cli/args.js";
 
 export interface FlagSpec {
   readonly name: string;

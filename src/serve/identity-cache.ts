@@ -6,7 +6,7 @@
  * Only what STS said is kept: the mapping is applied afresh on every review,
  * so an aws-auth change applies to cached identities at once.
  */
-import type { Identity } from "../verify.js";
+import type { Identity } from "../identity/replay.js";
 
 interface Entry {
   identity: Identity;

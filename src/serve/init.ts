@@ -16,11 +16,11 @@ import { generateKeyPairSync, randomBytes, X509Certificate, createPrivateKey } f
 import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, rmSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { usage } from "../args.js";
-import { readBoundedFile, fileErrorReason } from "../bounded-file.js";
-import type { Deps } from "../deps.js";
-import { EksTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
+import { usage } from "../cli/args.js";
+import { readBoundedFile, fileErrorReason } from "../cli/bounded-file.js";
+import type { Deps } from "../cli/deps.js";
+import { EksTokenError } from "../cli/errors.js";
+import type { Logger } from "../cli/log.js";
 import { flagHelp, hostPort, parseFlags, SERVE_INIT_FLAGS } from "./flags.js";
 import { MAX_PEM_BYTES } from "./limits.js";
 
@@ -129,7 +129,7 @@ export async function runServeInit(argv: string[], deps: Deps, _logger: Logger):
     serial[0]! &= 0x7f; // positive
     const now = deps.now();
     const address = isIP(listen.host) && listen.host !== "0.0.0.0" && listen.host !== "::" ? [listen.host] : [];
-    const { selfSignedCertificate } = await import("./cert-forge.js");
+    const { selfSignedCertificate } = await import("../bundles/cert-forge.js");
     certPem = selfSignedCertificate({
       privateKeyPem: keyPem,
       commonName: "eks-token serve",

@@ -5,7 +5,7 @@
  * no token, signature, session token or secret key, even one quoted inside
  * an error. Tokens are never passed here in the first place.
  */
-import { redact } from "../log.js";
+import { redact } from "../cli/log.js";
 
 export type Fields = Record<string, unknown>;
 

@@ -22,8 +22,8 @@
  * - sso matchers match only where the SSORoleMatch feature gate is on (alpha,
  *   off by default); this server has no feature gates, so they never match.
  */
-import type { AwsAuth } from "../aws-auth.js";
-import type { Identity } from "../verify.js";
+import type { AwsAuth } from "../mapping/model.js";
+import type { Identity } from "../identity/replay.js";
 
 export interface Mapping {
   username: string;

@@ -21,8 +21,8 @@
  *   stands for its role; the userarn is lowercased first, as there.
  */
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { parseBoundedYaml } from "../bounded-yaml.js";
-import { canonicalize } from "../verify.js";
+import { parseBoundedYaml } from "../cli/bounded-yaml.js";
+import { canonicalize } from "../identity/canonical.js";
 import { emptyTable, type MapperTable } from "./mapping.js";
 
 export type ServerConfig = { ok: true; table: MapperTable; sso: number } | { ok: false; reason: string };

@@ -8,14 +8,14 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveStsEndpoint, stsHostProblem } from "../../src/endpoint.js";
-import { buildToken } from "../../src/presign.js";
+import { resolveStsEndpoint, stsHostProblem } from "../../src/aws/endpoint.js";
+import { buildToken } from "../../src/token/presign.js";
 import { Reviewer, type ReviewDeps } from "../../src/serve/authenticate.js";
 import { IdentityCache } from "../../src/serve/identity-cache.js";
 import { Limiter, Overloaded } from "../../src/serve/limiter.js";
 import { emptyTable, type MapperTable } from "../../src/serve/mapping.js";
 import { Counter, Histogram, serveMetrics } from "../../src/serve/metrics.js";
-import type { StsFetch } from "../../src/verify.js";
+import type { StsFetch } from "../../src/identity/replay.js";
 import { ACCOUNT, ALICE, loopbackStsFetch } from "../support/cluster.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 

@@ -5,7 +5,8 @@
  * pkg/mapper/file/mapper_test.go (TestNewFileMapper, TestMap).
  */
 import { describe, expect, it } from "vitest";
-import { parseAwsAuth, type AwsAuth } from "../../src/aws-auth.js";
+import type { AwsAuth } from "../../src/mapping/model.js";
+import { parseAwsAuth } from "../../src/mapping/parse.js";
 import { mapIdentity, renderMapping, tableFromAwsAuth, type MapperTable } from "../../src/serve/mapping.js";
 import { parseServerConfig } from "../../src/serve/server-config.js";
 

@@ -28,6 +28,8 @@ export function testDeps(overrides: Partial<Deps> = {}): Captured {
     version: "test",
     home: process.env["HOME"] ?? "/nonexistent",
     uid: process.getuid?.() ?? -1,
+    // No signals in-process: serve's tests run it as a process and signal that (serve-process.ts).
+    onSignal: () => () => {},
     ...overrides,
   };
   return { deps, stdout: () => out, stderr: () => err };

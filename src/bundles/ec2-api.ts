@@ -5,4 +5,4 @@
  * (deadlines for the whole answer, a size cap).
  */
 export { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-export { BoundedHttpHandler } from "../http-handler.js";
+export { BoundedHttpHandler } from "../aws/http-handler.js";

@@ -1,8 +1,9 @@
 /**
- * The serving certificate of `serve init`, made with node-forge, in its own
- * bundle (dist/cert-forge.cjs): node:crypto makes and reads keys and
- * certificates but cannot issue one, and production code must not depend on
- * the openssl command being installed. The key itself is made by node:crypto.
+ * The serving certificate of `serve init`, made with node-forge (loaded
+ * through its own bundle, src/bundles/cert-forge.ts): node:crypto makes and
+ * reads keys and certificates but cannot issue one, and production code must
+ * not depend on the openssl command being installed. The key itself is made
+ * by node:crypto.
  *
  * As aws-iam-authenticator's init makes it (pkg/config/certs
  * selfSignedCertificate): self-signed, a CA of itself (the kubeconfig pins

@@ -13,6 +13,8 @@ import { decodeCommand, verifyCommand, whoamiCommand } from "../identity/command
 import { kubeconfigCommand } from "../kubeconfig/command.js";
 import { convertKubeconfigCommand } from "../kubeconfig/convert-command.js";
 import { explainCommand, lintCommand } from "../mapping/command.js";
+import { serveCommand } from "../serve/command.js";
+import { serveInitCommand } from "../serve/init.js";
 
 export { helpText };
 
@@ -25,6 +27,8 @@ export const TOOL_COMMANDS: readonly Command[] = [
   explainCommand,
   kubeconfigCommand,
   convertKubeconfigCommand,
+  serveCommand,
+  serveInitCommand,
   helpCommand,
 ];
 

@@ -11,6 +11,7 @@ import { HELP_COMMAND, HELP_COMMAND_HELP } from "./table/help.js";
 import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from "./table/identity.js";
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
 import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_AUTH_LINT_HELP } from "./table/mapping.js";
+import { SERVE, SERVE_HELP, SERVE_INIT, SERVE_INIT_HELP } from "./table/serve.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
 
 export const COMMANDS: readonly TableEntry[] = [
@@ -24,6 +25,8 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: AWS_AUTH_EXPLAIN, help: AWS_AUTH_EXPLAIN_HELP },
   { spec: KUBECONFIG, help: KUBECONFIG_HELP },
   { spec: CONVERT_KUBECONFIG, help: CONVERT_KUBECONFIG_HELP },
+  { spec: SERVE, help: SERVE_HELP },
+  { spec: SERVE_INIT, help: SERVE_INIT_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];
 

@@ -2,31 +2,31 @@
  * eks-token serve: an aws-iam-authenticator-compatible webhook token
  * authenticator for kube-apiserver.
  *
- *   flags → TLS files and mapping sources (refused before listening if
- *   unusable) → the reviewer (identity cache, bounded STS, mapping chain,
+ *   flags (its table entry, src/cli/table/serve.ts) → TLS files and mapping
+ *   sources (refused before listening if unusable) → the reviewer (identity cache, bounded STS, mapping chain,
  *   EC2 names) → HTTPS → serve until SIGTERM/SIGINT → graceful close
  *
  * `eks-token serve init` (src/serve/init.ts) writes the certificate and the
  * webhook kubeconfig this needs.
  */
 import { createHash } from "node:crypto";
-import { usage, parseDuration } from "../cli/args.js";
+import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
+import { isServerPartition } from "../aws/partitions.js";
+import { parseDuration, usage } from "../cli/args.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
-import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
-import type { Logger } from "../cli/log.js";
+import { command } from "../cli/flags.js";
 import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
-import { isServerPartition } from "../aws/partitions.js";
+import { SERVE } from "../cli/table/serve.js";
 import { httpStsFetch } from "../identity/sts-fetch.js";
 import type { TokenFacts } from "../identity/verify.js";
 import { Reviewer } from "./authenticate.js";
 import { awsAuthFile, awsAuthLive, type AwsAuthSource } from "./aws-auth-source.js";
-import { countFlag, flagHelp, hostPort, parseFlags, SERVE_FLAGS } from "./flags.js";
-import { IdentityCache } from "./identity-cache.js";
+import { countFlag, hostPort } from "./flag-values.js";
 import { startHttps } from "./http.js";
-import { runServeInit } from "./init.js";
+import { IdentityCache } from "./identity-cache.js";
 import { Limiter } from "./limiter.js";
 import { IDENTITY_CACHE_ENTRIES, MAX_PEM_BYTES, PRIVATE_DNS_ENTRIES, SHUTDOWN_GRACE_MS, STS_QUEUE_WAIT_MS } from "./limits.js";
 import { jsonLog, type ServeLog } from "./log.js";
@@ -34,22 +34,6 @@ import type { MapperTable } from "./mapping.js";
 import { serveMetrics, type ServeMetrics } from "./metrics.js";
 import { PrivateDnsNames } from "./private-dns.js";
 import { parseServerConfig } from "./server-config.js";
-
-export const SERVE_HELP = `Usage:
-  eks-token serve --cluster-id ID --tls-cert FILE --tls-key FILE [--listen HOST:PORT]
-                  [--aws-auth-file FILE | --kubeconfig FILE] [--mappings FILE]
-                  [--partition P] [--region R] [--sts-endpoint HOST:PORT]
-  eks-token serve init --cluster-id ID --out DIR      (certificate, key and webhook kubeconfig)
-
-An aws-iam-authenticator-compatible webhook for kube-apiserver's
---authentication-token-webhook-config-file: POST /authenticate takes a
-TokenReview (authentication.k8s.io/v1 or v1beta1), checks the k8s-aws-v1
-token as the server does, replays it to STS, maps the identity through the
-mappings file, then aws-auth, and answers with the user (username, uid,
-groups, extra). Also GET /healthz, /readyz, /metrics (Prometheus).
-Logs are JSON lines on stderr. SIGTERM or SIGINT: finish reviews under way, then exit 0.
-
-${flagHelp(SERVE_FLAGS)}`;
 
 function readPemFile(path: string, what: string): string {
   const read = readBoundedFile(path, MAX_PEM_BYTES);
@@ -79,26 +63,20 @@ function stopSignal(deps: Deps): Promise<string> {
   });
 }
 
-export async function runServe(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  if (argv[0] === "init") return runServeInit(argv.slice(1), deps, logger);
-  const values = parseFlags(argv, SERVE_FLAGS);
-  if (values.help) {
-    deps.stdout(SERVE_HELP);
-    return 0;
-  }
+export const serveCommand = command(SERVE, async ({ values }, deps) => {
   const clusterId = values["cluster-id"];
-  if (!clusterId) throw usage("serve needs --cluster-id: the cluster id tokens must be signed for (x-k8s-aws-id)");
-  if (!values["tls-cert"] || !values["tls-key"]) throw usage("serve needs --tls-cert and --tls-key (eks-token serve init --cluster-id ID --out DIR writes them)");
-  if (values["aws-auth-file"] && values.kubeconfig) throw usage("give aws-auth once: --aws-auth-file or --kubeconfig, not both");
-  const listen = hostPort(values.listen, "listen");
-  const maxSts = countFlag(values["max-sts-calls"], "max-sts-calls");
-  const queue = countFlag(values["sts-queue"], "sts-queue");
+  if (!clusterId) throw usage("serve needs --cluster-id: the cluster id tokens must be signed for (x-k8s-aws-id)", SERVE.name);
+  if (!values["tls-cert"] || !values["tls-key"]) throw usage("serve needs --tls-cert and --tls-key (eks-token serve init --cluster-id ID --out DIR writes them)", SERVE.name);
+  if (values["aws-auth-file"] && values.kubeconfig) throw usage("give aws-auth once: --aws-auth-file or --kubeconfig, not both", SERVE.name);
+  const listen = hostPort(values.listen, "listen", SERVE.name);
+  const maxSts = countFlag(values["max-sts-calls"], "max-sts-calls", SERVE.name);
+  const queue = countFlag(values["sts-queue"], "sts-queue", SERVE.name);
   const cacheTtlMs = parseDuration(values["cache-ttl"], "--cache-ttl");
   const region = values.region ?? deps.env["AWS_REGION"] ?? deps.env["AWS_DEFAULT_REGION"];
   const partition = values.partition ?? (region ? partitionOf(region) : "aws");
-  if (!isServerPartition(partition)) throw usage(`unknown --partition ${partition}: the server knows aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc`);
+  if (!isServerPartition(partition)) throw usage(`unknown --partition ${partition}: the server knows aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc`, SERVE.name);
   const stsEndpoint = values["sts-endpoint"]?.replace(/^https:\/\//, "").replace(/\/$/, "");
-  if (stsEndpoint !== undefined) hostPort(stsEndpoint, "sts-endpoint");
+  if (stsEndpoint !== undefined) hostPort(stsEndpoint, "sts-endpoint", SERVE.name);
 
   const log = jsonLog(deps.stderr, values.verbose === true, deps.now);
   const metrics = serveMetrics();
@@ -185,4 +163,4 @@ export async function runServe(argv: string[], deps: Deps, logger: Logger): Prom
   await server.close(SHUTDOWN_GRACE_MS);
   log.info("stopped");
   return 0;
-}
+});

@@ -17,24 +17,15 @@ import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renam
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { usage } from "../cli/args.js";
-import { readBoundedFile, fileErrorReason } from "../cli/bounded-file.js";
-import type { Deps } from "../cli/deps.js";
+import { fileErrorReason, readBoundedFile } from "../cli/bounded-file.js";
 import { EksTokenError } from "../cli/errors.js";
-import type { Logger } from "../cli/log.js";
-import { flagHelp, hostPort, parseFlags, SERVE_INIT_FLAGS } from "./flags.js";
+import { command } from "../cli/flags.js";
+import { SERVE_INIT } from "../cli/table/serve.js";
+import { hostPort } from "./flag-values.js";
 import { MAX_PEM_BYTES } from "./limits.js";
 
 /** pkg/config/constants.go certLifetime. */
 const CERT_LIFETIME_MS = 100 * 365 * 24 * 3600 * 1000;
-
-export const SERVE_INIT_HELP = `Usage:
-  eks-token serve init --cluster-id ID --out DIR [--hostname NAME] [--listen HOST:PORT]
-
-Writes DIR/cert.pem, DIR/key.pem (0600) and DIR/kubeconfig.yaml, the webhook
-kubeconfig for kube-apiserver's --authentication-token-webhook-config-file.
-An existing certificate and key are kept; the kubeconfig is written again.
-
-${flagHelp(SERVE_INIT_FLAGS)}`;
 
 /** The URL kube-apiserver posts TokenReviews to. */
 export function webhookUrl(hostname: string, port: number): string {
@@ -89,18 +80,13 @@ function readPem(path: string): string {
   throw new EksTokenError("bad-file", `could not read ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "remove cert.pem and key.pem to make new ones" });
 }
 
-export async function runServeInit(argv: string[], deps: Deps, _logger: Logger): Promise<number> {
-  const values = parseFlags(argv, SERVE_INIT_FLAGS);
-  if (values.help) {
-    deps.stdout(SERVE_INIT_HELP);
-    return 0;
-  }
+export const serveInitCommand = command(SERVE_INIT, async ({ values }, deps) => {
   const clusterId = values["cluster-id"];
-  if (!clusterId) throw usage("serve init needs --cluster-id: the cluster id the server will serve");
+  if (!clusterId) throw usage("serve init needs --cluster-id: the cluster id the server will serve", SERVE_INIT.name);
   const out = values.out;
-  if (!out) throw usage("serve init needs --out DIR: where to write the certificate, key and kubeconfig");
-  const listen = hostPort(values.listen, "listen");
-  if (listen.port === 0) throw usage("serve init needs the port the server will listen on: --listen HOST:PORT with a port other than 0");
+  if (!out) throw usage("serve init needs --out DIR: where to write the certificate, key and kubeconfig", SERVE_INIT.name);
+  const listen = hostPort(values.listen, "listen", SERVE_INIT.name);
+  if (listen.port === 0) throw usage("serve init needs the port the server will listen on: --listen HOST:PORT with a port other than 0", SERVE_INIT.name);
   const hostname = values.hostname;
   try {
     mkdirSync(out, { recursive: true, mode: 0o755 });
@@ -153,4 +139,4 @@ export async function runServeInit(argv: string[], deps: Deps, _logger: Logger):
     ].join("\n"),
   );
   return 0;
-}
+});

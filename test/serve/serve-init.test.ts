@@ -4,7 +4,7 @@
  * key 0600, the webhook kubeconfig for kube-apiserver), kept on a second run.
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -71,6 +71,16 @@ describe(`serve init (${ARTIFACT.name})`, () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/could not read aws-auth .*aws-auth\.yaml: line 5: data\.mapRoles is a list, not a string \(Kubernetes refuses such a ConfigMap\)/);
     const help = await runCli(["serve", "--help"], env);
-    expect(help.stdout).toMatch(/--max-sts-calls N +STS calls in flight at most \(default 32\)/);
+    expect(help.stdout).toMatch(/--max-sts-calls N +STS calls in flight at most \(default: 32\)/);
+  });
+
+  it("--help among arguments that would write files or serve does neither: its usage, exit 0", async () => {
+    const unwritten = join(dir, "unwritten");
+    const init = await runCli(["serve", "init", "--cluster-id", "prod", "--out", unwritten, "--help"], env);
+    expect({ status: init.status, stderr: init.stderr, title: init.stdout.split("\n")[0] }).toEqual({ status: 0, stderr: "", title: expect.stringMatching(/^eks-token serve init: /) });
+    expect(existsSync(unwritten)).toBe(false);
+    // Serving would never end on its own: the runner's deadline would kill it and the status would not be 0.
+    const serve = await runCli(["serve", "-i", "prod", "--tls-cert", join(out, "cert.pem"), "--tls-key", join(out, "key.pem"), "--listen", "127.0.0.1:0", "-h"], env, { timeoutMs: 10_000 });
+    expect({ status: serve.status, stderr: serve.stderr, title: serve.stdout.split("\n")[0] }).toEqual({ status: 0, stderr: "", title: expect.stringMatching(/^eks-token serve: /) });
   });
 });

@@ -5,7 +5,7 @@ export const HELP_COMMAND = {
   name: "help",
   positionals: [
     { name: "COMMAND", description: "a command (token, cache, decode, …)", complete: "none" },
-    { name: "SUBCOMMAND", description: "a subcommand of cache or aws-auth", complete: "none" },
+    { name: "SUBCOMMAND", description: "a subcommand of cache, aws-auth or serve", complete: "none" },
   ],
   flags: [HELP],
 } as const satisfies CommandSpec;

@@ -1,14 +1,16 @@
 /** The entries of serve and serve init (src/serve/command.ts, src/serve/init.ts): tools bundle only. */
-import { EXIT_UNEXPECTED, HELP, VERBOSE, type CommandHelp, type CommandSpec } from "../flags.js";
+import { EXIT_UNEXPECTED, HELP, VERBOSE, type CommandHelp, type CommandSpec, type FlagSpec } from "../flags.js";
 
+// Flags both commands take, with what each does there.
+const CLUSTER_ID = { name: "cluster-id", type: "string", short: "i", value: "ID", description: "the cluster id", complete: "cluster" } as const satisfies FlagSpec;
 /** aws-iam-authenticator's port (pkg/config DefaultPort), on loopback: kube-apiserver runs beside it. */
-const DEFAULT_LISTEN = "127.0.0.1:21362";
+const LISTEN = { name: "listen", type: "string", value: "HOST:PORT", default: "127.0.0.1:21362", description: "the address", complete: "none" } as const satisfies FlagSpec;
 
 export const SERVE = {
   name: "serve",
   flags: [
-    { name: "cluster-id", type: "string", short: "i", value: "ID", description: "the cluster id tokens must be signed for (x-k8s-aws-id); required", complete: "cluster" },
-    { name: "listen", type: "string", value: "HOST:PORT", default: DEFAULT_LISTEN, description: "the address to serve HTTPS on; port 0: any free port", complete: "none" },
+    { ...CLUSTER_ID, description: "the cluster id tokens must be signed for (x-k8s-aws-id); required" },
+    { ...LISTEN, description: "the address to serve HTTPS on; port 0: any free port" },
     { name: "tls-cert", type: "string", value: "FILE", description: "the serving certificate, PEM (eks-token serve init writes one); required", complete: "file" },
     { name: "tls-key", type: "string", value: "FILE", description: "its private key, PEM; required", complete: "file" },
     {
@@ -90,7 +92,7 @@ Logs are JSON lines on stderr. SIGTERM or SIGINT: finish the reviews under way, 
 export const SERVE_INIT = {
   name: "serve init",
   flags: [
-    { name: "cluster-id", type: "string", short: "i", value: "ID", description: "the cluster id the server will serve; required", complete: "cluster" },
+    { ...CLUSTER_ID, description: "the cluster id the server will serve; required" },
     { name: "out", type: "string", value: "DIR", description: "where to write cert.pem, key.pem (0600) and kubeconfig.yaml; required", complete: "directory" },
     {
       name: "hostname",
@@ -100,14 +102,7 @@ export const SERVE_INIT = {
       description: "the name (or IP) kube-apiserver reaches the server by: in the certificate and the kubeconfig",
       complete: "none",
     },
-    {
-      name: "listen",
-      type: "string",
-      value: "HOST:PORT",
-      default: DEFAULT_LISTEN,
-      description: "the address the server will listen on: its IP goes in the certificate, its port in the kubeconfig",
-      complete: "none",
-    },
+    { ...LISTEN, description: "the address the server will listen on: its IP goes in the certificate, its port in the kubeconfig" },
     VERBOSE,
     HELP,
   ],

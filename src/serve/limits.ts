@@ -1,7 +1,7 @@
 /**
  * The deadlines and size limits of `serve` (the README's "serve" section
  * states them). The STS replay itself keeps verify's: 10 s from connection
- * to last byte, at most 1 MiB (src/limits.ts REPLAY_MS, MAX_ANSWER_BYTES),
+ * to last byte, at most 1 MiB (src/cli/limits.ts REPLAY_MS, MAX_ANSWER_BYTES),
  * which is aws-iam-authenticator's HTTP client timeout.
  */
 

@@ -1,9 +1,9 @@
 /**
  * Structured logs for `serve`: one JSON object per line on stderr (time,
  * level, msg, then fields), what log collectors on a control-plane node
- * parse without configuration. Every line goes through src/log.ts redact():
- * no token, signature, session token or secret key, even one quoted inside
- * an error. Tokens are never passed here in the first place.
+ * parse without configuration. Every line goes through src/cli/log.ts
+ * redact(): no token, signature, session token or secret key, even one
+ * quoted inside an error. Tokens are never passed here in the first place.
  */
 import { redact } from "../cli/log.js";
 

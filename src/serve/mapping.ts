@@ -14,8 +14,9 @@
  * - ConfigMap mapper (pkg/mapper/configmap): roles keyed by the lowercased
  *   rolearn as written, users by userarn; both matched ignoring letter case
  *   against the canonical ARN (a later duplicate wins here, as in
- *   src/aws-auth.ts explain). Entries Validate() refuses are dropped; a map
- *   that is not valid YAML is dropped whole (src/aws-auth.ts parseAwsAuth).
+ *   src/mapping/explain.ts). Entries Validate() refuses are dropped; a map
+ *   that is not valid YAML is dropped whole (src/mapping/parse.ts
+ *   parseAwsAuth).
  * - File mapper (pkg/mapper/file): rolearn and userarn are canonicalized
  *   first (an assumed-role ARN written there stands for its role), then
  *   matched ignoring case.

@@ -44,7 +44,6 @@ import {
   type EntrySpec,
   type Kubeconfig,
 } from "../kubeconfig.js";
-import { AWS_MAX_ATTEMPTS } from "../limits.js";
 import { redact, type Logger } from "../log.js";
 import { unifiedDiff } from "../unified-diff.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../validate.js";
@@ -476,13 +475,8 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
   );
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
   // Loaded here: the EKS client is needed by this one command only.
-  const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../eks.js");
-  const client = new EKSClient({
-    region,
-    credentials: resolved.credentials,
-    maxAttempts: AWS_MAX_ATTEMPTS,
-    requestHandler: new BoundedHttpHandler(),
-  });
+  const { eksClient, DescribeClusterCommand } = await import("../eks.js");
+  const client = eksClient(region, resolved.credentials);
   let cluster;
   try {
     cluster = (await client.send(new DescribeClusterCommand({ name: request.name }))).cluster;

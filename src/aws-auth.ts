@@ -929,13 +929,16 @@ export function callerFromArn(arn: string, extra: { accessKeyId?: string; sessio
 
 // ---------------------------------------------------------------- explain
 
-interface Rendered {
+export interface Rendered {
   value: string;
   refused?: string;
 }
 
-/** server.go renderTemplate, with what cannot be known offline left in place and said so. */
-function render(template: string, caller: Caller, notes: Set<string>): Rendered {
+/**
+ * server.go renderTemplate, with what cannot be known offline left in place
+ * and said so. The server renders access-entry usernames the same way.
+ */
+export function render(template: string, caller: Caller, notes: Set<string>): Rendered {
   let value = template;
   if (value.includes("{{EC2PrivateDNSName}}")) {
     const session = caller.kind === "assumed-role" ? caller.sessionName ?? "" : caller.kind === "role" ? undefined : "";

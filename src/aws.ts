@@ -13,7 +13,7 @@ import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { EksTokenError } from "./errors.js";
 import { fileStates } from "./file-state.js";
 import { identitySources, type TokenCachePaths } from "./identity-sources.js";
-import { buildToken, tokenExpiry } from "./presign.js";
+import { buildToken, tokenExpiry, type SigningCredentials } from "./presign.js";
 import type { TokenRequest } from "./token-request.js";
 import { validateRegion } from "./validate.js";
 
@@ -37,6 +37,8 @@ export interface MintedToken {
   files: Record<string, string>;
   /** Set when tokens from this source must not be cached, and why. */
   uncached?: string;
+  /** What signed the token, for commands that call another AWS service as the same identity (never cached or printed). */
+  credentials: SigningCredentials;
 }
 
 /** Where the SDK keeps SSO and `aws login` tokens (its own rules: the SSO path is the SDK's function). */
@@ -117,5 +119,6 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
     ...(resolved.arn ? { arn: resolved.arn } : {}),
     files,
     ...(sources.unkeyable ? { uncached: sources.unkeyable } : {}),
+    credentials: resolved.credentials,
   };
 }

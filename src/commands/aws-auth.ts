@@ -28,6 +28,7 @@ import {
 import type { Deps } from "../deps.js";
 import { EksTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { Identity } from "../verify.js";
 
 export const AWS_AUTH_HELP = `Usage:
   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
@@ -55,13 +56,13 @@ const LINT_OPTIONS = { ...COMMON, strict: { type: "boolean" } } as const satisfi
 const EXPLAIN_OPTIONS = { ...COMMON, arn: { type: "string" }, ...REQUEST_OPTIONS } as const satisfies ParseArgsConfig["options"];
 
 /** --file, or one positional FILE; neither or "-" means standard input. */
-function fileArgument(flag: string | undefined, positionals: string[]): string | undefined {
+export function fileArgument(flag: string | undefined, positionals: string[]): string | undefined {
   if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`);
   if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`);
   return flag ?? positionals[0];
 }
 
-async function readInput(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; text: string }> {
+export async function readInput(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; text: string }> {
   if (file === undefined || file === "-") {
     // Without a file on a terminal, reading standard input would wait silently for a ^D.
     if (file === undefined && deps.isTerminal()) {
@@ -80,7 +81,7 @@ async function readInput(file: string | undefined, deps: Deps, logger: Logger): 
   throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
-function badFile(name: string, result: NotAwsAuth): EksTokenError {
+export function badFile(name: string, result: NotAwsAuth): EksTokenError {
   return new EksTokenError("bad-file", `could not read the aws-auth ConfigMap in ${name}: line ${result.line}: ${result.message}`, {
     hint: "give the output of kubectl get configmap aws-auth -n kube-system -o yaml",
   });
@@ -106,7 +107,7 @@ async function runLint(argv: string[], deps: Deps, logger: Logger): Promise<numb
 }
 
 /** Rebuild the token flags the user gave, for currentIdentity to parse exactly as `token` would. */
-function tokenArgv(values: Record<string, string | boolean | undefined>): string[] {
+export function tokenArgv(values: Record<string, string | boolean | undefined>): string[] {
   const argv: string[] = [];
   for (const key of Object.keys(REQUEST_OPTIONS)) {
     const value = values[key];
@@ -116,23 +117,32 @@ function tokenArgv(values: Record<string, string | boolean | undefined>): string
   return argv;
 }
 
+/** The identity --arn names. */
+export function callerFromArnFlag(arn: string): Caller {
+  const result = callerFromArn(arn);
+  if (!result.ok) throw new EksTokenError("invalid-input", `could not read --arn ${arn}: ${result.error}`, { hint: "give the ARN aws sts get-caller-identity prints" });
+  return result.caller;
+}
+
+/** The identity STS answered for, with the session name the server renders templates with (from STS's UserId, as verify reads it). */
+export function callerFromIdentity(identity: Identity): Caller {
+  const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
+  if (!result.ok) throw new EksTokenError("internal", `could not read the caller's ARN ${identity.arn}: ${result.error}`, { hint: "report it" });
+  return result.caller;
+}
+
 async function callerOf(values: Record<string, string | boolean | undefined>, deps: Deps, logger: Logger): Promise<Caller> {
   const arn = values["arn"];
   if (typeof arn === "string") {
     const forwarded = tokenArgv(values);
     if (forwarded.length) logger.warn(`${forwarded.filter((a) => a.startsWith("--")).join(", ")} ignored: --arn names the identity`);
-    const result = callerFromArn(arn);
-    if (!result.ok) throw new EksTokenError("invalid-input", `could not read --arn ${arn}: ${result.error}`, { hint: "give the ARN aws sts get-caller-identity prints" });
-    return result.caller;
+    return callerFromArnFlag(arn);
   }
   // Loaded only here: it brings the credential chain.
   const { currentIdentity } = await import("./identity.js");
   const { identity } = await currentIdentity(tokenArgv(values), deps, logger);
   logger.debug(`the current credentials are ${identity.arn}`);
-  // The session name the server renders templates with comes from STS's UserId, as verify reads it.
-  const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
-  if (!result.ok) throw new EksTokenError("internal", `could not read the caller's ARN ${identity.arn}: ${result.error}`, { hint: "report it" });
-  return result.caller;
+  return callerFromIdentity(identity);
 }
 
 async function runExplain(argv: string[], deps: Deps, logger: Logger): Promise<number> {

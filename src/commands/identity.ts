@@ -14,6 +14,7 @@ import { TOKEN_PREFIX } from "../token.js";
 import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch, type TokenFacts } from "../verify.js";
 import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "./token.js";
 import { parseExecInfo } from "../exec-credential.js";
+import type { SigningCredentials } from "../presign.js";
 
 /** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
 export function extractToken(input: string): string {
@@ -206,7 +207,7 @@ export async function currentIdentity(
   deps: Deps,
   logger: Logger,
   fetchSts: StsFetch = httpStsFetch(),
-): Promise<{ identity: Identity; skewSeconds?: number }> {
+): Promise<{ identity: Identity; skewSeconds?: number; credentials: SigningCredentials; region: string }> {
   const { flags } = tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]);
   const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);
   // The cluster id does not change who signs; without one, sign for a name that says what it is for.
@@ -221,7 +222,8 @@ export async function currentIdentity(
     return response;
   });
   const skewSeconds = clockSkewSeconds(date, before, deps.now());
-  return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}) };
+  // The credentials that signed, and their region: the same identity may then call EKS (whoami --access-entry, access explain).
+  return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}), credentials: minted.credentials, region: minted.entry.region };
 }
 
 /** eks-token whoami [token flags]: who the cluster will see for the current credentials. */

@@ -18,6 +18,7 @@ import type { Logger } from "../log.js";
 import { validateClusterId, validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../validate.js";
 import { MAX_TOKEN_BYTES } from "../token.js";
 import type { TokenRequest } from "../token-request.js";
+import type { SigningCredentials } from "../presign.js";
 
 /** The token flags: a request whose cluster may still come from the kubeconfig, and how to answer. */
 export interface TokenFlags extends Omit<TokenRequest, "clusterId"> {
@@ -153,7 +154,7 @@ export async function mint(
   interactive: boolean,
   deps: Deps,
   logger: Logger,
-): Promise<Credential & { entry: Omit<TokenEntry, "format" | "token" | "expiration" | "createdAt">; uncached?: string }> {
+): Promise<Credential & { entry: Omit<TokenEntry, "format" | "token" | "expiration" | "createdAt">; uncached?: string; credentials: SigningCredentials }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);
@@ -177,6 +178,7 @@ export async function mint(
       files: minted.files,
     },
     ...(minted.uncached ? { uncached: minted.uncached } : {}),
+    credentials: minted.credentials,
   };
 }
 

@@ -42,7 +42,8 @@ Options:
 Other commands:
   eks-token cache list [--cache-dir DIR] [--output json]     cached tokens: cluster, region, role, expiry (never a token)
   eks-token cache clear [--cluster-name NAME] [--cache-dir DIR]
-  eks-token whoami [token options] [-o json]                 who the cluster will see, and the clock skew against STS
+  eks-token whoami [token options] [--access-entry] [-o json] who the cluster will see, and the clock skew against STS
+                                                             (--access-entry, with --cluster-name: its access entry there)
   eks-token decode [TOKEN | -] [-o json] [--partition P] [--region R]
                                                              offline: what a token says, and the server's checks
   eks-token verify TOKEN --cluster-id ID [--partition P] [--region R] [--connect-to HOST:PORT] [-o json]
@@ -51,6 +52,8 @@ Other commands:
                                                              check an aws-auth ConfigMap before it locks people out
   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token options]
                                                              which entry maps the identity (else the current one), or why none does
+  eks-token access explain --cluster-name NAME [--arn ARN | token options] [--aws-auth-file FILE|-] [-o text|json]
+                                                             how the cluster maps the identity: mode, access entry, ConfigMap
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]
                        [--alias CONTEXT] [--user-alias USER] [--shared-user] [--command CMD]
                        [--kubeconfig FILE] [--dry-run] [--no-set-context] [--proxy-url URL]
@@ -90,7 +93,7 @@ function runCache(argv: string[], deps: Deps, logger: ReturnType<typeof createLo
 }
 
 /** Commands that live in the tools bundle; the token path never loads it. */
-const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig"]);
+const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig", "access"]);
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const verboseRequested = argv.includes("--verbose") || argv.includes("-v");

@@ -4,6 +4,7 @@
  */
 import type { Deps } from "./deps.js";
 import type { Logger } from "./log.js";
+import { runAccess } from "./access/access-command.js";
 import { runAwsAuth } from "./commands/aws-auth.js";
 import { runDecode, runVerify, runWhoami } from "./commands/identity.js";
 import { runConvertKubeconfig, runKubeconfig } from "./commands/kubeconfig.js";
@@ -17,4 +18,5 @@ export const TOOL_COMMANDS: Record<string, ToolCommand> = {
   "aws-auth": runAwsAuth,
   kubeconfig: runKubeconfig,
   "convert-kubeconfig": runConvertKubeconfig,
+  access: runAccess,
 };

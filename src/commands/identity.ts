@@ -14,6 +14,8 @@ import { TOKEN_PREFIX } from "../token.js";
 import { checkToken, replayToSts, type CheckResult, type Identity, type StsFetch, type TokenFacts } from "../verify.js";
 import { mint, TOKEN_OPTIONS, tokenFlagsFrom, tokenRequest } from "./token.js";
 import { parseExecInfo } from "../exec-credential.js";
+import { WHOAMI_ACCESS_FLAGS, optionsOf } from "../access/flags.js";
+import { whoamiAccessEntry } from "../access/whoami-access-entry.js";
 import type { SigningCredentials } from "../presign.js";
 
 /** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
@@ -226,15 +228,20 @@ export async function currentIdentity(
   return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}), credentials: minted.credentials, region: minted.entry.region };
 }
 
-/** eks-token whoami [token flags]: who the cluster will see for the current credentials. */
+/** eks-token whoami [token flags] [--access-entry]: who the cluster will see for the current credentials. */
 export async function runWhoami(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const output = outputOf(tokenFlagsFrom(parse(argv, TOKEN_OPTIONS), ["text", "json"]).flags.output);
-  const { identity, skewSeconds } = await currentIdentity(argv, deps, logger);
+  const values = parse(argv, { ...TOKEN_OPTIONS, ...optionsOf(WHOAMI_ACCESS_FLAGS) });
+  const { flags } = tokenFlagsFrom(values, ["text", "json"]);
+  const output = outputOf(flags.output);
+  if (values["access-entry"] && flags.clusterId === undefined) throw usage("--access-entry needs --cluster-name: the cluster whose access entries to look up");
+  const session = await currentIdentity(argv.filter((a) => a !== "--access-entry"), deps, logger);
+  const { identity, skewSeconds } = session;
+  const accessEntry = values["access-entry"] ? await whoamiAccessEntry(session, flags.clusterId!, logger) : undefined;
   if (output === "json") {
-    deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null }, null, 2)}\n`);
+    deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null, ...(accessEntry ? { accessEntry: accessEntry.json } : {}) }, null, 2)}\n`);
   } else {
     const skew = skewSeconds === undefined ? "unknown (no Date header)" : Math.abs(skewSeconds) <= 1 ? "none (within the Date header's 1-second resolution)" : `${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? "behind" : "ahead of"} STS`;
-    renderIdentity(identity, [["clock skew", skew]], output, deps);
+    renderIdentity(identity, [["clock skew", skew], ...(accessEntry ? [["access entry", accessEntry.line] as [string, string]] : [])], output, deps);
   }
   if (skewSeconds !== undefined && Math.abs(skewSeconds) >= SKEW_WARNING_SECONDS) {
     logger.warn(

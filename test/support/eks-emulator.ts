@@ -105,7 +105,7 @@ export interface EksEmulatorOptions {
   /** A token bucket per emulator: more requests than `burst` within the refill rate answer ThrottlingException (429). */
   throttle?: { burst: number; perSecond: number };
   /** Called for every signed request before it runs: return a fault to answer with instead (a failure half way, a flaky network). */
-  fault?: (operation: string, request: { principalArn?: string; body: Record<string, unknown> }) => EksFault | undefined;
+  fault?: (operation: string, request: { cluster?: string; principalArn?: string; body: Record<string, unknown> }) => EksFault | undefined;
 }
 
 export interface EksRequestLog {
@@ -261,7 +261,11 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
           const resource = route.cluster !== undefined ? `arn:aws:eks:${log.region}:${account}:cluster/${route.cluster}` : "*";
           throw new EksError(403, "AccessDeniedException", `User: ${key.arn ?? `arn:aws:iam::${account}:user/unknown`} is not authorized to perform: eks:${route.operation} on resource: ${resource}`);
         }
-        const fault = options.fault?.(route.operation, { ...(route.principalArn !== undefined ? { principalArn: route.principalArn } : {}), body: input });
+        const fault = options.fault?.(route.operation, {
+          ...(route.cluster !== undefined ? { cluster: route.cluster } : {}),
+          ...(route.principalArn !== undefined ? { principalArn: route.principalArn } : {}),
+          body: input,
+        });
         if (fault) throw new EksError(fault.status, fault.type, fault.message);
         body = handle(route, input, cluster, log.region!);
         calls[route.operation] = (calls[route.operation] ?? 0) + 1;

@@ -52,6 +52,8 @@ Other commands:
                                                              check an aws-auth ConfigMap before it locks people out
   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token options]
                                                              which entry maps the identity (else the current one), or why none does
+  eks-token aws-auth migrate --cluster-name NAME [--file FILE|-] [--dry-run | --apply] [-o text|json]
+                                                             plan (default) or create the access entries that replace the ConfigMap
   eks-token access explain --cluster-name NAME [--arn ARN | token options] [--aws-auth-file FILE|-] [-o text|json]
                                                              how the cluster maps the identity: mode, access entry, ConfigMap
   eks-token kubeconfig --cluster-name NAME [--region REGION] [--profile NAME] [--role-arn ARN]

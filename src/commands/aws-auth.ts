@@ -12,6 +12,7 @@ import { outputOf, parsePositionals, usage } from "../args.js";
 import { readBoundedFile } from "../bounded-file.js";
 import { YAML_LIMITS } from "../bounded-yaml.js";
 import { REQUEST_OPTIONS } from "./token.js";
+import { MIGRATE_HELP, MIGRATE_USAGE, runMigrate } from "../access/migrate-command.js";
 import {
   callerFromArn,
   explainAwsAuth,
@@ -33,6 +34,7 @@ import type { Identity } from "../verify.js";
 export const AWS_AUTH_HELP = `Usage:
   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
+${MIGRATE_USAGE}
 
 lint     checks an aws-auth ConfigMap (kubectl get configmap aws-auth -n kube-system -o yaml)
          and prints FILE:LINE: error|warning: message per finding. Exit 1 on errors
@@ -41,7 +43,7 @@ explain  says which entry maps an identity (--arn, else the current credentials:
          --profile, --region, --role-arn, --external-id, --session-name as for token)
          and to which username and groups, or why none does. Exit 1 when not mapped.
 FILE defaults to standard input ("-").
-`;
+${MIGRATE_HELP}`;
 
 const COMMON = {
   file: { type: "string", short: "f" },
@@ -175,9 +177,10 @@ export async function runAwsAuth(argv: string[], deps: Deps, logger: Logger): Pr
   const [sub, ...rest] = argv;
   if (sub === "lint") return runLint(rest, deps, logger);
   if (sub === "explain") return runExplain(rest, deps, logger);
+  if (sub === "migrate") return runMigrate(rest, deps, logger);
   if (sub === "--help" || sub === "-h" || sub === "help") {
     deps.stdout(AWS_AUTH_HELP);
     return 0;
   }
-  throw usage(sub ? `unknown aws-auth command ${sub}: expected lint or explain` : "aws-auth needs a command: lint or explain");
+  throw usage(sub ? `unknown aws-auth command ${sub}: expected lint, explain or migrate` : "aws-auth needs a command: lint, explain or migrate");
 }

@@ -10,7 +10,6 @@ import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
-import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { EntrySpec } from "./merge.js";
 
@@ -108,14 +107,9 @@ export async function describeCluster(request: DescribeRequest, settings: AwsSet
     { logger, promptMfaCode: deps.promptMfaCode },
   );
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
-  // Loaded here: the EKS client is needed by this one command only.
-  const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../bundles/eks.js");
-  const client = new EKSClient({
-    region,
-    credentials: resolved.credentials,
-    maxAttempts: AWS_MAX_ATTEMPTS,
-    requestHandler: new BoundedHttpHandler(),
-  });
+  // Loaded here: only the commands that call EKS need its client.
+  const { eksClient, DescribeClusterCommand } = await import("../bundles/eks.js");
+  const client = eksClient(region, resolved.credentials);
   let cluster;
   try {
     cluster = (await client.send(new DescribeClusterCommand({ name: request.name }))).cluster;

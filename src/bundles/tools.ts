@@ -13,6 +13,8 @@ import { decodeCommand, verifyCommand, whoamiCommand } from "../identity/command
 import { kubeconfigCommand } from "../kubeconfig/command.js";
 import { convertKubeconfigCommand } from "../kubeconfig/convert-command.js";
 import { explainCommand, lintCommand } from "../mapping/command.js";
+import { accessExplainCommand } from "../mapping/access/command.js";
+import { migrateCommand } from "../mapping/access/migrate-command.js";
 
 export { helpText };
 
@@ -23,6 +25,8 @@ export const TOOL_COMMANDS: readonly Command[] = [
   verifyCommand,
   lintCommand,
   explainCommand,
+  migrateCommand,
+  accessExplainCommand,
   kubeconfigCommand,
   convertKubeconfigCommand,
   helpCommand,

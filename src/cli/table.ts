@@ -11,6 +11,7 @@ import { HELP_COMMAND, HELP_COMMAND_HELP } from "./table/help.js";
 import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from "./table/identity.js";
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
 import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_AUTH_LINT_HELP } from "./table/mapping.js";
+import { ACCESS, ACCESS_EXPLAIN, ACCESS_EXPLAIN_HELP, AWS_AUTH_MIGRATE, AWS_AUTH_MIGRATE_HELP } from "./table/mapping.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
 
 export const COMMANDS: readonly TableEntry[] = [
@@ -22,10 +23,12 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: VERIFY, help: VERIFY_HELP },
   { spec: AWS_AUTH_LINT, help: AWS_AUTH_LINT_HELP },
   { spec: AWS_AUTH_EXPLAIN, help: AWS_AUTH_EXPLAIN_HELP },
+  { spec: AWS_AUTH_MIGRATE, help: AWS_AUTH_MIGRATE_HELP },
+  { spec: ACCESS_EXPLAIN, help: ACCESS_EXPLAIN_HELP },
   { spec: KUBECONFIG, help: KUBECONFIG_HELP },
   { spec: CONVERT_KUBECONFIG, help: CONVERT_KUBECONFIG_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];
 
 /** Words that group subcommands (their subcommands are the COMMANDS named "GROUP SUB"). */
-export const GROUPS: readonly GroupSpec[] = [CACHE, AWS_AUTH];
+export const GROUPS: readonly GroupSpec[] = [CACHE, AWS_AUTH, ACCESS];

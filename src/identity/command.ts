@@ -17,7 +17,7 @@ import { checkToken, type CheckResult, type TokenFacts } from "./verify.js";
 import { mint, requestFlags, tokenRequest, type RequestFlags } from "../token/command.js";
 import { parseExecInfo } from "../token/exec-credential.js";
 import type { SigningCredentials } from "../token/presign.js";
-import { whoamiAccessEntry } from "../access/whoami-access-entry.js";
+import { whoamiAccessEntry } from "../mapping/access/whoami-access-entry.js";
 
 /** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
 export function extractToken(input: string): string {

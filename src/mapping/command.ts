@@ -6,6 +6,8 @@
  *
  *   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
  *   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
+ *
+ * aws-auth migrate, which calls EKS, is in access/migrate-command.ts.
  */
 import { count } from "../cli/count.js";
 import { usage } from "../cli/args.js";

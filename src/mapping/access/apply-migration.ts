@@ -1,6 +1,6 @@
 /**
  * A migration plan carried out against EKS, through a small port (the SDK
- * lives in eks-access-api.ts), so a rerun completes what a failure left:
+ * lives in eks-api.ts), so a rerun completes what a failure left:
  *
  *   for each planned entry: describe → create if absent → associate the
  *   policies it lacks; an existing entry that differs is reported, never
@@ -11,8 +11,8 @@
  * denied, throttling, the network) stops the run, and the report says what
  * was done and what was not attempted.
  */
-import { EksTokenError } from "../errors.js";
-import { describeScope, policyName, sameScope, type AccessEntry, type AssociatedPolicy } from "./access-entries.js";
+import { EksTokenError } from "../../cli/errors.js";
+import { describeScope, policyName, sameScope, type AccessEntry, type AssociatedPolicy } from "./model.js";
 import type { MigrationPlan, PlannedEntry } from "./migration-plan.js";
 
 /** A refusal about one entry only (InvalidParameterException and the like): the run goes on. */

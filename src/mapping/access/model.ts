@@ -32,7 +32,7 @@
  *   (pkg/arn StripPath: roles only), must equal the caller's canonical ARN,
  *   compared lowercased.
  */
-import { splitArn } from "../aws-auth.js";
+import { splitArn } from "../arn.js";
 
 export const AUTHENTICATION_MODES = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] as const;
 export type AuthenticationMode = (typeof AUTHENTICATION_MODES)[number];

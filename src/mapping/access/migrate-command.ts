@@ -8,43 +8,17 @@
  * → apply (apply-migration.ts) → the report and its summary. The ConfigMap is
  * never edited or deleted.
  */
-import { outputOf, parsePositionals, usage } from "../args.js";
-import { parseAwsAuth } from "../aws-auth.js";
-import { badFile, fileArgument, readInput } from "../commands/aws-auth.js";
-import { REQUEST_OPTIONS } from "../commands/token.js";
-import type { Deps } from "../deps.js";
-import { EksTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import { validateClusterId, validateRegion } from "../validate.js";
-import { accessSession } from "./access-command.js";
+import { usage } from "../../cli/args.js";
+import { EksTokenError } from "../../cli/errors.js";
+import { command } from "../../cli/flags.js";
+import { AWS_AUTH_MIGRATE } from "../../cli/table/mapping.js";
+import { validateRegion } from "../../token/validate.js";
+import { badFile, fileArgument, readInput } from "../command.js";
+import { parseAwsAuth } from "../parse.js";
+import { accessSession, clusterAndRequest } from "./command.js";
 import { applyPlan, formatReport, summaryLine, type MigrationReport } from "./apply-migration.js";
-import { openEksAccess } from "./eks-access-api.js";
-import { AWS_AUTH_MIGRATE_FLAGS, flagHelp, optionsOf } from "./flags.js";
+import { openEksAccess } from "./eks-api.js";
 import { awsCommands, formatPlan, formatUnmigratable, planMigration, type MigrationPlan } from "./migration-plan.js";
-import { redact } from "../log.js";
-
-export const MIGRATE_USAGE = "  eks-token aws-auth migrate --cluster-name NAME [--file FILE|-] [--dry-run | --apply] [-o text|json] [token flags]";
-
-export const MIGRATE_HELP = `migrate  turns each mapRoles/mapUsers entry the server uses into an access entry: node roles
-         into EC2_LINUX (EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX) entries, system:masters into
-         AmazonEKSClusterAdminPolicy at cluster scope, other groups into kubernetesGroups, the
-         username where EKS takes it; lists what cannot migrate (mapAccounts, usernames or groups
-         EKS refuses, roles written with a path, STS session ARNs) with the reason and the manual
-         step. --dry-run (the default) prints the plan and the equivalent aws eks commands;
-         --apply creates what is missing (existing matching entries are kept, differing ones
-         reported and never overwritten) and ends with created/kept/skipped/failed; run it again
-         after a failure to complete. The ConfigMap is never edited.
-         Exit 0 done; 1 conflicting entries left; 4 an EKS call refused (or the cluster in mode
-         CONFIG_MAP); 5 EKS unreachable.
-${flagHelp(AWS_AUTH_MIGRATE_FLAGS)}
-`;
-
-/** A line on stderr that is neither the result nor a warning. */
-function note(deps: Deps, message: string): void {
-  deps.stderr(`eks-token: ${redact(message)}\n`);
-}
-
-const MIGRATE_OPTIONS = { ...REQUEST_OPTIONS, ...optionsOf(AWS_AUTH_MIGRATE_FLAGS) };
 
 function planJson(plan: MigrationPlan, region: string | undefined, report?: MigrationReport): string {
   return `${JSON.stringify(
@@ -61,27 +35,20 @@ function planJson(plan: MigrationPlan, region: string | undefined, report?: Migr
   )}\n`;
 }
 
-export async function runMigrate(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const { values, positionals } = parsePositionals(argv, MIGRATE_OPTIONS);
-  if (values.help) {
-    deps.stdout(`Usage:\n${MIGRATE_USAGE}\n\n${MIGRATE_HELP}`);
-    return 0;
-  }
-  const output = outputOf(values.output);
-  const cluster = values["cluster-name"] ?? values["cluster-id"];
-  if (!cluster) throw usage("aws-auth migrate needs --cluster-name NAME: the cluster to create the access entries on");
-  validateClusterId(cluster);
+/** eks-token aws-auth migrate --cluster-name NAME [FILE | -] [--dry-run | --apply] */
+export const migrateCommand = command(AWS_AUTH_MIGRATE, async ({ values, positionals }, deps, logger) => {
+  const output = values.output;
+  const { cluster, request } = clusterAndRequest(values, AWS_AUTH_MIGRATE, "the cluster to create the access entries on");
   if (values.region !== undefined) validateRegion(values.region, "--region");
-  if (values["dry-run"] && values.apply) throw usage("--dry-run and --apply exclude each other");
-  const { name, text } = await readInput(fileArgument(values.file, positionals), deps, logger);
+  if (values["dry-run"] && values.apply) throw usage("--dry-run and --apply exclude each other", AWS_AUTH_MIGRATE.name);
+  const { name, text } = await readInput(fileArgument(values.file, positionals, AWS_AUTH_MIGRATE.name), deps, logger);
   const parsed = parseAwsAuth(text);
   if (!parsed.ok) throw badFile(name, parsed);
   const plan = planMigration(parsed, cluster, name);
 
   if (!values.apply) {
     deps.stdout(output === "json" ? planJson(plan, values.region) : formatPlan(plan, values.region));
-    note(
-      deps,
+    logger.note(
       plan.entries.length
         ? `nothing was changed (--dry-run is the default): --apply creates ${plan.entries.length === 1 ? "this access entry" : `these ${plan.entries.length} access entries`} where missing; the ConfigMap is never edited`
         : "nothing to migrate: no entry of this ConfigMap can become an access entry",
@@ -89,7 +56,7 @@ export async function runMigrate(argv: string[], deps: Deps, logger: Logger): Pr
     return 0;
   }
 
-  const session = await accessSession(values, deps, logger);
+  const session = await accessSession(request, deps, logger);
   const access = await openEksAccess(session, cluster, logger);
   let report: MigrationReport;
   try {
@@ -127,6 +94,6 @@ export async function runMigrate(argv: string[], deps: Deps, logger: Logger): Pr
       hint: "the report on stdout says how; change or delete those entries yourself (aws eks describe-access-entry), then run this again",
     });
   }
-  note(deps, `migrated cluster ${cluster}: ${summaryLine(counts)}; the aws-auth ConfigMap was not changed`);
+  logger.note(`migrated cluster ${cluster}: ${summaryLine(counts)}; the aws-auth ConfigMap was not changed`);
   return 0;
-}
+});

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
-import { ACCOUNT, startAccessWorld, stderrLines, type AccessWorld } from "../support/access-world.js";
+import { runCli } from "../../support/cli.js";
+import { ACCOUNT, startAccessWorld, stderrLines, type AccessWorld } from "../../support/access-world.js";
 
 const role = (name: string, account = ACCOUNT, partition = "aws") => `arn:${partition}:iam::${account}:role/${name}`;
 const session = (roleName: string, name: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${name}`;

@@ -2,10 +2,10 @@
  * How EKS maps one identity: the cluster's authentication mode, its access
  * entries and (where the mode reads it) the aws-auth ConfigMap, decided as
  * the authenticator decides. Pure: everything the EKS API and the ConfigMap
- * said comes in as data; the ConfigMap half is src/aws-auth.ts's own
+ * said comes in as data; the ConfigMap half is src/mapping/explain.ts's own
  * explanation, not a second reading of it.
  *
- * The rules, in the authenticator's order (sources in access-entries.ts):
+ * The rules, in the authenticator's order (sources in model.ts):
  * 1. CONFIG_MAP: access entries do not exist; the ConfigMap decides.
  * 2. API_AND_CONFIG_MAP: an access entry for the principal wins; without one
  *    the ConfigMap decides.
@@ -14,7 +14,10 @@
  * caller's canonical ARN ignoring case; its username and groups are filled
  * in with the server's templates (renderTemplate), as for the ConfigMap.
  */
-import { editDistance, explainAwsAuth, render, splitArn, type AwsAuth, type Caller, type Explanation } from "../aws-auth.js";
+import { splitArn } from "../arn.js";
+import { explainAwsAuth, render } from "../explain.js";
+import type { AwsAuth, Caller, Explanation } from "../model.js";
+import { editDistance } from "../spelling.js";
 import {
   defaultUsername,
   describeScope,
@@ -27,7 +30,7 @@ import {
   type AccessEntry,
   type AccessScope,
   type AuthenticationMode,
-} from "./access-entries.js";
+} from "./model.js";
 
 export interface ClusterAccess {
   name: string;

@@ -1,10 +1,10 @@
 /**
  * aws-auth → access entries, planned offline. Pure: the parsed ConfigMap in
- * (src/aws-auth.ts, as the server reads it), a plan out: one access entry
+ * (src/mapping/parse.ts, as the server reads it), a plan out: one access entry
  * per principal the ConfigMap really maps, and every entry that cannot
  * migrate with the reason and the step left to a person.
  *
- * The rules (EKS facts in access-entries.ts; peers: eksctl's
+ * The rules (EKS facts in model.ts; peers: eksctl's
  * `utils migrate-to-access-entry`, pkg/actions/accessentry/migrator.go):
  * - only what the server uses migrates: entries of a map it ignores (a YAML
  *   error), entries it drops, and earlier duplicates (it keeps the later
@@ -25,7 +25,8 @@
  *   never matched anyone in the ConfigMap (an entry for the role would start
  *   granting access the ConfigMap never gave).
  */
-import { splitArn, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../aws-auth.js";
+import { splitArn } from "../arn.js";
+import type { AwsAuth, ListName, MapName, MappingEntry } from "../model.js";
 import {
   CLUSTER_ADMIN_POLICY,
   defaultUsername,
@@ -36,7 +37,7 @@ import {
   usernameProblem,
   type AssociatedPolicy,
   type NodeType,
-} from "./access-entries.js";
+} from "./model.js";
 
 export interface Origin {
   map: MapName;

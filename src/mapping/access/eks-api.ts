@@ -1,15 +1,15 @@
 /**
  * The EKS side of the access commands: DescribeCluster's authentication
  * mode and the access-entry calls, with the EKS client of the eks bundle
- * (src/eks.ts: the resolved credentials, the bounded request handler, one
+ * (src/bundles/eks.ts: the resolved credentials, the bounded request handler, one
  * retry), and every failure turned into one line that names the operation,
  * the IAM permission or the fix.
  */
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import { firstLine, isNetworkError } from "../endpoint-failure.js";
-import { EksTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import { AUTHENTICATION_MODES, entryMatches, type AccessEntry, type AssociatedPolicy, type AuthenticationMode } from "./access-entries.js";
+import { firstLine, isNetworkError } from "../../aws/endpoint-failure.js";
+import { EksTokenError } from "../../cli/errors.js";
+import type { Logger } from "../../cli/log.js";
+import { AUTHENTICATION_MODES, entryMatches, type AccessEntry, type AssociatedPolicy, type AuthenticationMode } from "./model.js";
 import { EntryRefused, type EksAccessPort } from "./apply-migration.js";
 import type { PlannedEntry } from "./migration-plan.js";
 
@@ -64,7 +64,7 @@ export function eksCallError(error: unknown, what: string, permission: string, w
 
 /** The EKS client for `cluster`, signed by the given credentials in `region`. */
 export async function openEksAccess(session: { region: string; credentials: AwsCredentialIdentity }, cluster: string, logger: Logger): Promise<EksAccess> {
-  const eks = await import("../eks.js");
+  const eks = await import("../../bundles/eks.js");
   const client = eks.eksClient(session.region, session.credentials) as unknown as Client;
   const where = { cluster, region: session.region };
   const call = async <T>(command: unknown, what: string, action: string, also = ""): Promise<T> => {

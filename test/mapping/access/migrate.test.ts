@@ -7,9 +7,9 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, sandbox } from "../support/cli.js";
-import { ACCOUNT, startAccessWorld, stderrLines, type AccessWorld } from "../support/access-world.js";
-import type { EksFault } from "../support/eks-emulator.js";
+import { ROOT, runCli, sandbox } from "../../support/cli.js";
+import { ACCOUNT, startAccessWorld, stderrLines, type AccessWorld } from "../../support/access-world.js";
+import type { EksFault } from "../../support/eks-emulator.js";
 
 const SEED = join(ROOT, "test", "fixtures", "access", "seed.yaml");
 const TRAPS = join(ROOT, "test", "fixtures", "access", "traps.yaml");

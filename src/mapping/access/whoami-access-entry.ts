@@ -5,13 +5,13 @@
  * otherwise never makes, and whoami must stay fast; and a refusal (eks:*
  * denied, EKS unreachable) is a note, never whoami's failure.
  */
-import { callerFromIdentity } from "../commands/aws-auth.js";
-import { EksTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { SigningCredentials } from "../presign.js";
-import type { Identity } from "../verify.js";
-import { explainOnCluster } from "./access-command.js";
-import { entryLine, type AccessExplanation } from "./explain-access.js";
+import { EksTokenError } from "../../cli/errors.js";
+import type { Logger } from "../../cli/log.js";
+import type { Identity } from "../../identity/replay.js";
+import type { SigningCredentials } from "../../token/presign.js";
+import { callerFromIdentity } from "../command.js";
+import { explainOnCluster } from "./command.js";
+import { entryLine, type AccessExplanation } from "./explain.js";
 
 export interface WhoamiAccessEntry {
   line: string;

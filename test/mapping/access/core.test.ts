@@ -4,11 +4,13 @@
  * entry becomes a plan, and the apply loop against an in-memory EKS.
  */
 import { describe, expect, it } from "vitest";
-import { callerFromArn, parseAwsAuth, type AwsAuth, type Caller } from "../../src/aws-auth.js";
-import { defaultUsername, entryMatches, groupProblem, usernameProblem, type AccessEntry } from "../../src/access/access-entries.js";
-import { applyPlan, conflicts, EntryRefused, type EksAccessPort } from "../../src/access/apply-migration.js";
-import { explainAccess } from "../../src/access/explain-access.js";
-import { planMigration, type PlannedEntry } from "../../src/access/migration-plan.js";
+import { callerFromArn } from "../../../src/mapping/caller.js";
+import type { AwsAuth, Caller } from "../../../src/mapping/model.js";
+import { parseAwsAuth } from "../../../src/mapping/parse.js";
+import { defaultUsername, entryMatches, groupProblem, usernameProblem, type AccessEntry } from "../../../src/mapping/access/model.js";
+import { applyPlan, conflicts, EntryRefused, type EksAccessPort } from "../../../src/mapping/access/apply-migration.js";
+import { explainAccess } from "../../../src/mapping/access/explain.js";
+import { planMigration, type PlannedEntry } from "../../../src/mapping/access/migration-plan.js";
 
 const A = "111122223333";
 const caller = (arn: string): Caller => {

@@ -3,10 +3,10 @@
  * mode and the access-entry calls, with the EKS client of the eks bundle
  * (src/bundles/eks.ts: the resolved credentials, the bounded request handler, one
  * retry), and every failure turned into one line that names the operation,
- * the IAM permission or the fix.
+ * the IAM permission or the fix (src/aws/eks-call-error.ts).
  */
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import { firstLine, isNetworkError } from "../../aws/endpoint-failure.js";
+import { eksCallError } from "../../aws/eks-call-error.js";
 import { EksTokenError } from "../../cli/errors.js";
 import type { Logger } from "../../cli/log.js";
 import { AUTHENTICATION_MODES, entryMatches, type AccessEntry, type AssociatedPolicy, type AuthenticationMode } from "./model.js";
@@ -34,45 +34,16 @@ export interface EksAccess extends EksAccessPort {
 
 type Client = { send(command: unknown): Promise<unknown>; destroy(): void };
 
-const THROTTLED = new Set(["ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"]);
-
-/** One line for a failed EKS call: what, why, and the permission or fix. */
-export function eksCallError(error: unknown, what: string, permission: string, where: { cluster: string; region: string }): EksTokenError {
-  // permission: what to allow, e.g. "eks:ListAccessEntries on cluster prod".
-  if (error instanceof EksTokenError) return error;
-  const name = (error as { name?: string })?.name ?? "";
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const message = firstLine(error instanceof Error ? error.message : String(error));
-  if (isNetworkError(error)) {
-    return new EksTokenError("unreachable", `could not reach EKS in ${where.region} to ${what}: ${message}`, { hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings", cause: error });
-  }
-  const cause = `${name && name !== "Error" ? `${name}: ` : ""}${message}`;
-  let hint: string;
-  if (name === "AccessDeniedException" || name === "UnauthorizedException" || status === 403) {
-    hint = `the identity needs ${permission} (an IAM policy allowing it)`;
-  } else if (THROTTLED.has(name) || status === 429) {
-    hint = "EKS is throttling this account's requests (the call was retried once): wait a minute and run it again";
-  } else if (name === "ResourceNotFoundException" && what.startsWith("describe cluster")) {
-    hint = `check --cluster-name and --region (aws eks list-clusters --region ${where.region})`;
-  } else if (name === "InvalidRequestException") {
-    hint = `check the cluster's authentication mode (aws eks describe-cluster --name ${where.cluster} --query cluster.accessConfig)`;
-  } else {
-    hint = "check the AWS credentials, --profile and --region";
-  }
-  return new EksTokenError("aws-call", `could not ${what}: ${cause}`, { hint, cause: error });
-}
-
 /** The EKS client for `cluster`, signed by the given credentials in `region`. */
 export async function openEksAccess(session: { region: string; credentials: AwsCredentialIdentity }, cluster: string, logger: Logger): Promise<EksAccess> {
   const eks = await import("../../bundles/eks.js");
   const client = eks.eksClient(session.region, session.credentials) as unknown as Client;
-  const where = { cluster, region: session.region };
-  const call = async <T>(command: unknown, what: string, action: string, also = ""): Promise<T> => {
+  const call = async <T>(command: unknown, what: string, action: string, also = "", inRegion = false): Promise<T> => {
     const started = Date.now();
     try {
       return (await client.send(command)) as T;
     } catch (error) {
-      throw eksCallError(error, what, `${action} on cluster ${cluster}${also}`, where);
+      throw eksCallError(error, { action: what, cluster, region: session.region, permission: `${action} on cluster ${cluster}${also}`, inRegion });
     } finally {
       logger.debug(`EKS: ${what} (${Date.now() - started} ms)`);
     }
@@ -101,8 +72,10 @@ export async function openEksAccess(session: { region: string; credentials: AwsC
     async describeCluster() {
       const answer = await call<{ cluster?: { arn?: string; accessConfig?: { authenticationMode?: string } } }>(
         new eks.DescribeClusterCommand({ name: cluster }),
-        `describe cluster ${cluster} in ${session.region}`,
+        `describe cluster ${cluster}`,
         "eks:DescribeCluster",
+        "",
+        true,
       );
       const reported = answer.cluster?.accessConfig?.authenticationMode;
       const account = /^arn:[\w-]+:eks:[^:]*:(\d{12}):/.exec(answer.cluster?.arn ?? "")?.[1];

@@ -16,7 +16,7 @@
  */
 import { splitArn } from "../arn.js";
 import { explainAwsAuth, render } from "../explain.js";
-import type { AwsAuth, Caller, Explanation } from "../model.js";
+import { entryPlace, quote, type AwsAuth, type Caller, type Explanation } from "../model.js";
 import { editDistance } from "../spelling.js";
 import {
   defaultUsername,
@@ -91,8 +91,6 @@ export interface AccessExplanation {
   notes: string[];
 }
 
-const quote = (s: string) => JSON.stringify(s);
-
 /** Decide. Never throws. */
 export function explainAccess(input: AccessInput): AccessExplanation {
   const { cluster, caller } = input;
@@ -113,7 +111,7 @@ export function explainAccess(input: AccessInput): AccessExplanation {
   };
   const notes = new Set<string>();
   const cm = input.awsAuth ? explainAwsAuth(input.awsAuth.parsed, caller) : undefined;
-  const cmVia = (e: Explanation) => (e.via ? `${e.via.map}${e.via.index !== undefined ? `[${e.via.index}]` : ""} (line ${e.via.line})` : "the ConfigMap");
+  const cmVia = (e: Explanation) => (e.via ? entryPlace(e.via) : "the ConfigMap");
   const match = cluster.mode === "CONFIG_MAP" ? undefined : input.entries?.match;
 
   if (match) {
@@ -273,7 +271,7 @@ export function formatAccessExplanation(x: AccessExplanation): string {
   else if (e) lines.push(row("access entry", `${e.principalArn}, type ${e.type}`));
   else lines.push(row("access entry", `none matches (${x.entryCount ?? 0} ${x.entryCount === 1 ? "entry" : "entries"} on the cluster)`));
   const cm = x.configMap.explanation;
-  const via = cm?.via ? `${cm.via.map}${cm.via.index !== undefined ? `[${cm.via.index}]` : ""} (line ${cm.via.line})` : undefined;
+  const via = cm?.via ? entryPlace(cm.via) : undefined;
   const configMapRow: Record<ConfigMapStatus, string> = {
     decides: via && cm?.mapped ? `${via} maps it` : "no entry maps it",
     "not-given": "not given (--aws-auth-file FILE|-)",
@@ -295,8 +293,7 @@ export function formatAccessExplanation(x: AccessExplanation): string {
     for (const m of x.nearMisses) lines.push(`  access entry ${m.principalArn}: ${m.reason}`);
     if (cm && x.configMap.status === "decides" && !cm.mapped) {
       for (const m of cm.nearMisses) {
-        const where = `${m.map}${m.index !== undefined ? `[${m.index}]` : ""}${m.line ? ` (line ${m.line})` : ""}`;
-        lines.push(`  aws-auth ${where}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
+        lines.push(`  aws-auth ${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
       }
     }
   }

@@ -26,7 +26,7 @@
  *   granting access the ConfigMap never gave).
  */
 import { splitArn } from "../arn.js";
-import type { AwsAuth, ListName, MapName, MappingEntry } from "../model.js";
+import { entryPlace, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../model.js";
 import {
   CLUSTER_ADMIN_POLICY,
   defaultUsername,
@@ -266,10 +266,8 @@ export function awsCommands(plan: MigrationPlan, region: string | undefined): st
 
 // ---------------------------------------------------------------- output
 
-export const originLabel = (o: Origin) => `${o.map}${o.index !== undefined ? `[${o.index}]` : ""} (line ${o.line})`;
-
 export function formatPlannedEntry(e: PlannedEntry): string[] {
-  const lines = [`${e.principalArn}   from ${originLabel(e.from)}`];
+  const lines = [`${e.principalArn}   from ${entryPlace(e.from)}`];
   const detail = [`type ${e.type}`, `username ${e.effectiveUsername}${e.username === undefined ? " (EKS's default)" : ""}`];
   if (e.kubernetesGroups.length) detail.push(`groups [${e.kubernetesGroups.join(", ")}]`);
   lines.push(`    ${detail.join(", ")}`);
@@ -280,7 +278,7 @@ export function formatPlannedEntry(e: PlannedEntry): string[] {
 }
 
 export function formatUnmigratable(u: Unmigratable): string[] {
-  return [`${originLabel(u.from)}${u.subject ? ` ${u.subject}` : ""}`, `    why: ${u.reason}`, `    manual step: ${u.manualStep}`];
+  return [`${entryPlace(u.from)}${u.subject ? ` ${u.subject}` : ""}`, `    why: ${u.reason}`, `    manual step: ${u.manualStep}`];
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -32,7 +32,7 @@
  *   (pkg/arn StripPath: roles only), must equal the caller's canonical ARN,
  *   compared lowercased.
  */
-import { splitArn } from "../arn.js";
+import { rolePathStripped, splitArn } from "../arn.js";
 
 export const AUTHENTICATION_MODES = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] as const;
 export type AuthenticationMode = (typeof AUTHENTICATION_MODES)[number];
@@ -125,7 +125,7 @@ export function groupProblem(group: string): string | undefined {
 export function strippedPrincipal(principalArn: string): string {
   const parts = splitArn(principalArn);
   if (!parts || parts.service !== "iam" || parts.type !== "role" || !parts.path) return principalArn;
-  return `arn:${parts.partition}:iam::${parts.account}:role/${parts.name}`;
+  return rolePathStripped(parts);
 }
 
 /** Does this entry's principal map the caller's canonical ARN? */

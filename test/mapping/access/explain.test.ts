@@ -234,7 +234,7 @@ describe("access explain: failures are one line naming the permission or the fix
     const down = await runCli(["access", "explain", "--cluster-name", "mixed"], world.env({ AWS_ENDPOINT_URL_EKS: "https://127.0.0.1:9" }));
     expect(down.status).toBe(5);
     expect(stderrLines(down.stderr)).toHaveLength(1);
-    expect(stderrLines(down.stderr)[0]).toMatch(/^eks-token: could not reach EKS in us-east-1 to describe cluster mixed in us-east-1: .*ECONNREFUSED.* — check the network, AWS_ENDPOINT_URL_EKS and proxy settings$/);
+    expect(stderrLines(down.stderr)[0]).toMatch(/^eks-token: could not reach EKS in us-east-1 to describe cluster mixed: .*ECONNREFUSED.* — check the network, AWS_ENDPOINT_URL_EKS and proxy settings$/);
   });
 
   it("usage: no cluster, a malformed --arn or ConfigMap fail before any call", async () => {

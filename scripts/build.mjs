@@ -2,8 +2,8 @@
 //   dist/eks-token.cjs  the hit path: node built-ins and our pure modules only
 //   dist/aws.cjs        the miss path: config, STS endpoint rules, SigV4 signer, environment credentials
 //   dist/sdk-chain.cjs  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
-//   dist/tools.cjs      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
-//   dist/eks.cjs        the EKS client (kubeconfig's DescribeCluster)
+//   dist/tools.cjs      decode, verify, whoami, aws-auth, access, kubeconfig, serve (never on the token path)
+//   dist/eks.cjs        the EKS client (DescribeCluster, the access-entry calls)
 //   dist/kube-api.cjs, ec2-api.cjs, cert-forge.cjs  serve's: client-node, the EC2 client, node-forge
 // main.ts loads ./bundles/aws.js with import(); here that import becomes require("./aws.cjs"),
 // so the SDK is neither parsed nor run unless a token has to be made.

@@ -14,7 +14,7 @@ import { loadAwsSettings, missingProfile, profileExists } from "./shared-config.
 import { EksTokenError } from "../cli/errors.js";
 import { fileStates } from "../cache/file-state.js";
 import { identitySources, type TokenCachePaths } from "../cache/identity-sources.js";
-import { buildToken, tokenExpiry } from "../token/presign.js";
+import { buildToken, tokenExpiry, type SigningCredentials } from "../token/presign.js";
 import type { TokenRequest } from "../token/request.js";
 import { validateRegion } from "../token/validate.js";
 
@@ -38,6 +38,8 @@ export interface MintedToken {
   files: Record<string, string>;
   /** Set when tokens from this source must not be cached, and why. */
   uncached?: string;
+  /** What signed the token, for commands that call another AWS service as the same identity (never cached or printed). */
+  credentials: SigningCredentials;
 }
 
 /** Where the SDK keeps SSO and `aws login` tokens (its own rules: the SSO path is the SDK's function). */
@@ -97,5 +99,6 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
     ...(resolved.arn ? { arn: resolved.arn } : {}),
     files,
     ...(sources.unkeyable ? { uncached: sources.unkeyable } : {}),
+    credentials: resolved.credentials,
   };
 }

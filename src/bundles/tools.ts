@@ -15,6 +15,8 @@ import { convertKubeconfigCommand } from "../kubeconfig/convert-command.js";
 import { explainCommand, lintCommand } from "../mapping/command.js";
 import { serveCommand } from "../serve/command.js";
 import { serveInitCommand } from "../serve/init.js";
+import { accessExplainCommand } from "../mapping/access/command.js";
+import { migrateCommand } from "../mapping/access/migrate-command.js";
 
 export { helpText };
 
@@ -25,6 +27,8 @@ export const TOOL_COMMANDS: readonly Command[] = [
   verifyCommand,
   lintCommand,
   explainCommand,
+  migrateCommand,
+  accessExplainCommand,
   kubeconfigCommand,
   convertKubeconfigCommand,
   serveCommand,

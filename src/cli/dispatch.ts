@@ -34,7 +34,7 @@ export async function groupWithoutCommand(group: string, argv: readonly string[]
     await help([group]);
     return 0;
   }
-  const expected = subcommands.join(" or ");
+  const expected = subcommands.length > 1 ? `${subcommands.slice(0, -1).join(", ")} or ${subcommands[subcommands.length - 1]}` : subcommands[0];
   throw usage(sub !== undefined ? `unknown ${group} command ${sub}: expected ${expected}` : `${group} needs a command: ${expected}`, group);
 }
 

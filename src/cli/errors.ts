@@ -20,6 +20,7 @@ export type ErrorCode =
   | "lint-failed"
   | "no-match"
   | "aws-call"
+  | "incomplete"
   | "internal";
 
 /** Exit statuses are part of the CLI contract; scripts branch on them. */
@@ -41,6 +42,8 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   "lint-failed": 1,
   "no-match": 1,
   "aws-call": 4,
+  /** Part of the work is left for a person (aws-auth migrate --apply: conflicting entries); stdout says what. */
+  incomplete: 1,
   internal: 1,
 };
 

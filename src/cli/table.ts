@@ -12,6 +12,7 @@ import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from ".
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
 import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_AUTH_LINT_HELP } from "./table/mapping.js";
 import { SERVE, SERVE_HELP, SERVE_INIT, SERVE_INIT_HELP } from "./table/serve.js";
+import { ACCESS, ACCESS_EXPLAIN, ACCESS_EXPLAIN_HELP, AWS_AUTH_MIGRATE, AWS_AUTH_MIGRATE_HELP } from "./table/mapping.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
 
 export const COMMANDS: readonly TableEntry[] = [
@@ -23,6 +24,8 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: VERIFY, help: VERIFY_HELP },
   { spec: AWS_AUTH_LINT, help: AWS_AUTH_LINT_HELP },
   { spec: AWS_AUTH_EXPLAIN, help: AWS_AUTH_EXPLAIN_HELP },
+  { spec: AWS_AUTH_MIGRATE, help: AWS_AUTH_MIGRATE_HELP },
+  { spec: ACCESS_EXPLAIN, help: ACCESS_EXPLAIN_HELP },
   { spec: KUBECONFIG, help: KUBECONFIG_HELP },
   { spec: CONVERT_KUBECONFIG, help: CONVERT_KUBECONFIG_HELP },
   { spec: SERVE, help: SERVE_HELP },
@@ -31,4 +34,4 @@ export const COMMANDS: readonly TableEntry[] = [
 ];
 
 /** Words that group subcommands (their subcommands are the COMMANDS named "GROUP SUB"). */
-export const GROUPS: readonly GroupSpec[] = [CACHE, AWS_AUTH];
+export const GROUPS: readonly GroupSpec[] = [CACHE, AWS_AUTH, ACCESS];

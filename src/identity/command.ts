@@ -16,6 +16,8 @@ import { replayToSts, type Identity, type StsFetch } from "./replay.js";
 import { checkToken, type CheckResult, type TokenFacts } from "./verify.js";
 import { mint, requestFlags, tokenRequest, type RequestFlags } from "../token/command.js";
 import { parseExecInfo } from "../token/exec-credential.js";
+import type { SigningCredentials } from "../token/presign.js";
+import { whoamiAccessEntry } from "../mapping/access/whoami-access-entry.js";
 
 /** A token as a user may paste it: bare, after "Bearer ", or inside an ExecCredential. */
 export function extractToken(input: string): string {
@@ -192,7 +194,7 @@ export async function currentIdentity(
   deps: Deps,
   logger: Logger,
   fetchSts: StsFetch = httpStsFetch(),
-): Promise<{ identity: Identity; skewSeconds?: number }> {
+): Promise<{ identity: Identity; skewSeconds?: number; credentials: SigningCredentials; region: string }> {
   const execInfo = parseExecInfo(deps.env["KUBERNETES_EXEC_INFO"]);
   // The cluster id does not change who signs; without one, sign for a name that says what it is for.
   const request = tokenRequest({ clusterId: "eks-token-whoami", ...flags }, execInfo.cluster);
@@ -206,18 +208,23 @@ export async function currentIdentity(
     return response;
   });
   const skewSeconds = clockSkewSeconds(date, before, deps.now());
-  return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}) };
+  // The credentials that signed, and their region: the same identity may then call EKS (whoami --access-entry, access explain).
+  return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}), credentials: minted.credentials, region: minted.entry.region };
 }
 
-/** eks-token whoami [token flags]: who the cluster will see for the current credentials. */
+/** eks-token whoami [token flags] [--access-entry]: who the cluster will see for the current credentials. */
 export const whoamiCommand = command(WHOAMI, async ({ values }, deps, logger) => {
   const output = values.output;
-  const { identity, skewSeconds } = await currentIdentity(requestFlags(values), deps, logger);
+  const flags = requestFlags(values);
+  if (values["access-entry"] && flags.clusterId === undefined) throw usage("--access-entry needs --cluster-name: the cluster whose access entries to look up", WHOAMI.name);
+  const session = await currentIdentity(flags, deps, logger);
+  const { identity, skewSeconds } = session;
+  const accessEntry = values["access-entry"] && flags.clusterId !== undefined ? await whoamiAccessEntry(session, flags.clusterId, logger) : undefined;
   if (output === "json") {
-    deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null }, null, 2)}\n`);
+    deps.stdout(`${JSON.stringify({ ...identity, clockSkewSeconds: skewSeconds ?? null, ...(accessEntry ? { accessEntry: accessEntry.json } : {}) }, null, 2)}\n`);
   } else {
     const skew = skewSeconds === undefined ? "unknown (no Date header)" : Math.abs(skewSeconds) <= 1 ? "none (within the Date header's 1-second resolution)" : `${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? "behind" : "ahead of"} STS`;
-    renderIdentity(identity, [["clock skew", skew]], output, deps);
+    renderIdentity(identity, [["clock skew", skew], ...(accessEntry ? [["access entry", accessEntry.line] as [string, string]] : [])], output, deps);
   }
   if (skewSeconds !== undefined && Math.abs(skewSeconds) >= SKEW_WARNING_SECONDS) {
     logger.warn(

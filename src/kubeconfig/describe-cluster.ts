@@ -5,12 +5,11 @@
  * given by the user, with no AWS call. The EKS client is its own lazy bundle.
  */
 import { credentialProcessOf, endpointSettings } from "../aws/config.js";
-import { firstLine, isNetworkError } from "../aws/endpoint-failure.js";
+import { eksCallError } from "../aws/eks-call-error.js";
 import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
-import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { EntrySpec } from "./merge.js";
 
@@ -62,26 +61,6 @@ export function clusterFromFlags(name: string, server: string, caFile: string | 
   return { clusterId: name, idFlag: "--cluster-name", server, caData: Buffer.from(pem, "utf8").toString("base64") };
 }
 
-function describeError(error: unknown, name: string, region: string): EksTokenError {
-  if (error instanceof EksTokenError) return error;
-  const errorName = (error as { name?: string })?.name ?? "";
-  const message = firstLine(error instanceof Error ? error.message : String(error));
-  if (isNetworkError(error)) {
-    return new EksTokenError("unreachable", `could not reach EKS in ${region} to describe cluster ${name}: ${message}`, {
-      hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings",
-      cause: error,
-    });
-  }
-  const hints: Record<string, string> = {
-    ResourceNotFoundException: `check --cluster-name and --region (aws eks list-clusters --region ${region})`,
-    AccessDeniedException: "the identity needs eks:DescribeCluster, or pass --server and --certificate-authority yourself",
-  };
-  return new EksTokenError("aws-call", `could not describe cluster ${name} in ${region}: ${errorName && errorName !== "Error" ? `${errorName}: ` : ""}${message}`, {
-    hint: hints[errorName] ?? "check the AWS credentials, --profile and --region",
-    cause: error,
-  });
-}
-
 export interface DescribeRequest {
   name: string;
   profile?: string;
@@ -108,19 +87,21 @@ export async function describeCluster(request: DescribeRequest, settings: AwsSet
     { logger, promptMfaCode: deps.promptMfaCode },
   );
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
-  // Loaded here: the EKS client is needed by this one command only.
-  const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../bundles/eks.js");
-  const client = new EKSClient({
-    region,
-    credentials: resolved.credentials,
-    maxAttempts: AWS_MAX_ATTEMPTS,
-    requestHandler: new BoundedHttpHandler(),
-  });
+  // Loaded here: only the commands that call EKS need its client.
+  const { eksClient, DescribeClusterCommand } = await import("../bundles/eks.js");
+  const client = eksClient(region, resolved.credentials);
   let cluster;
   try {
     cluster = (await client.send(new DescribeClusterCommand({ name: request.name }))).cluster;
   } catch (error) {
-    throw describeError(error, request.name, region);
+    throw eksCallError(error, {
+      action: `describe cluster ${request.name}`,
+      cluster: request.name,
+      region,
+      permission: `eks:DescribeCluster on cluster ${request.name}`,
+      inRegion: true,
+      orElse: "pass --server and --certificate-authority yourself",
+    });
   } finally {
     client.destroy();
   }

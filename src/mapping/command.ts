@@ -6,6 +6,8 @@
  *
  *   eks-token aws-auth lint [FILE|-] [--strict] [--output text|json]
  *   eks-token aws-auth explain [--file FILE|-] [--arn ARN] [--output text|json] [token flags]
+ *
+ * aws-auth migrate, which calls EKS, is in access/migrate-command.ts.
  */
 import { count } from "../cli/count.js";
 import { usage } from "../cli/args.js";
@@ -23,15 +25,16 @@ import { parseAwsAuth } from "./parse.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
+import type { Identity } from "../identity/replay.js";
 
 /** --file, or one positional FILE; neither or "-" means standard input. */
-function fileArgument(flag: string | undefined, positionals: string[], command: string): string | undefined {
+export function fileArgument(flag: string | undefined, positionals: string[], command: string): string | undefined {
   if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`, command);
   if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`, command);
   return flag ?? positionals[0];
 }
 
-async function readInput(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; text: string }> {
+export async function readInput(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; text: string }> {
   if (file === undefined || file === "-") {
     // Without a file on a terminal, reading standard input would wait silently for a ^D.
     if (file === undefined && deps.isTerminal()) {
@@ -50,7 +53,7 @@ async function readInput(file: string | undefined, deps: Deps, logger: Logger): 
   throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
-function badFile(name: string, result: NotAwsAuth): EksTokenError {
+export function badFile(name: string, result: NotAwsAuth): EksTokenError {
   return new EksTokenError("bad-file", `could not read the aws-auth ConfigMap in ${name}: line ${result.line}: ${result.message}`, {
     hint: "give the output of kubectl get configmap aws-auth -n kube-system -o yaml",
   });
@@ -71,23 +74,32 @@ export const lintCommand = command(AWS_AUTH_LINT, async ({ values, positionals }
   return 0;
 });
 
+/** The identity --arn names. */
+export function callerFromArnFlag(arn: string): Caller {
+  const result = callerFromArn(arn);
+  if (!result.ok) throw new EksTokenError("invalid-input", `could not read --arn ${arn}: ${result.error}`, { hint: "give the ARN aws sts get-caller-identity prints" });
+  return result.caller;
+}
+
+/** The identity STS answered for, with the session name the server renders templates with (from STS's UserId, as verify reads it). */
+export function callerFromIdentity(identity: Identity): Caller {
+  const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
+  if (!result.ok) throw new EksTokenError("internal", `could not read the caller's ARN ${identity.arn}: ${result.error}`, { hint: "report it" });
+  return result.caller;
+}
+
 async function callerOf({ values, given }: Parsed<typeof AWS_AUTH_EXPLAIN>, deps: Deps, logger: Logger): Promise<Caller> {
   const arn = values.arn;
   if (arn !== undefined) {
     const ignored = REQUEST_FLAGS.filter((flag) => given.has(flag.name)).map((flag) => `--${flag.name}`);
     if (ignored.length) logger.warn(`${ignored.join(", ")} ignored: --arn names the identity`);
-    const result = callerFromArn(arn);
-    if (!result.ok) throw new EksTokenError("invalid-input", `could not read --arn ${arn}: ${result.error}`, { hint: "give the ARN aws sts get-caller-identity prints" });
-    return result.caller;
+    return callerFromArnFlag(arn);
   }
   // Loaded only here: it brings the credential chain.
   const { currentIdentity } = await import("../identity/command.js");
   const { identity } = await currentIdentity(requestFlags(values), deps, logger);
   logger.debug(`the current credentials are ${identity.arn}`);
-  // The session name the server renders templates with comes from STS's UserId, as verify reads it.
-  const result = callerFromArn(identity.arn, { ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(identity.sessionName !== undefined ? { sessionName: identity.sessionName } : {}) });
-  if (!result.ok) throw new EksTokenError("internal", `could not read the caller's ARN ${identity.arn}: ${result.error}`, { hint: "report it" });
-  return result.caller;
+  return callerFromIdentity(identity);
 }
 
 /** eks-token aws-auth explain [FILE | -] [--arn ARN] */

@@ -12,12 +12,15 @@ const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 
 const eqFold = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-interface Rendered {
+export interface Rendered {
   value: string;
   refused?: string;
 }
 
-/** server.go renderTemplate, with what cannot be known offline left in place and said so. */
+/**
+ * server.go renderTemplate, with what cannot be known offline left in place
+ * and said so. The server renders access-entry usernames the same way.
+ */
 export function render(template: string, caller: Caller, notes: Set<string>): Rendered {
   let value = template;
   if (value.includes("{{EC2PrivateDNSName}}")) {

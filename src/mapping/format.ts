@@ -3,7 +3,7 @@
  * explanation, or the same as JSON.
  */
 import { count } from "../cli/count.js";
-import type { Explanation, LintResult } from "./model.js";
+import { entryPlace, type Explanation, type LintResult } from "./model.js";
 
 
 export function formatLint(result: LintResult, file: string): string {
@@ -19,7 +19,7 @@ export function lintJson(result: LintResult): string {
 export function formatExplanation(e: Explanation): string {
   const lines = [`arn:           ${e.arn}`, `canonical arn: ${e.canonicalArn}`];
   if (e.sessionName !== undefined) lines.push(`session name:  ${e.sessionName}`);
-  const via = e.via ? `${e.via.map}[${e.via.index}] (line ${e.via.line})` : "";
+  const via = e.via ? entryPlace(e.via) : "";
   if (e.mapped) {
     lines.push(`mapped: username ${e.username}, groups [${(e.groups ?? []).join(", ")}] via ${via}`);
   } else if (e.configMapRefused) {
@@ -27,8 +27,7 @@ export function formatExplanation(e: Explanation): string {
   } else {
     lines.push(e.refused ? `not mapped: ${e.refused}` : `not mapped: no entry in mapRoles, mapUsers or mapAccounts matches ${e.canonicalArn}`);
     for (const m of e.nearMisses) {
-      const where = `${m.map}${m.index !== undefined ? `[${m.index}]` : ""}${m.line ? ` (line ${m.line})` : ""}`;
-      lines.push(`  ${where}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
+      lines.push(`  ${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
     }
   }
   for (const note of e.notes) lines.push(`note: ${note}`);

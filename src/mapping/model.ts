@@ -173,3 +173,7 @@ export const NODE_USERNAME = /^system:node:\{\{(EC2PrivateDNSName|SessionName)\}
 
 /** A value as the user wrote it, in messages. */
 export const quote = (s: string) => JSON.stringify(s);
+
+/** Where an entry is in the ConfigMap, as messages name it: "mapRoles[2] (line 14)". */
+export const entryPlace = (p: { map: MapName; index?: number | undefined; line?: number | undefined }) =>
+  `${p.map}${p.index !== undefined ? `[${p.index}]` : ""}${p.line ? ` (line ${p.line})` : ""}`;

@@ -20,6 +20,7 @@ import type { Logger } from "../cli/log.js";
 import { validateClusterId, validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "./validate.js";
 import { MAX_TOKEN_BYTES } from "./encoding.js";
 import type { TokenRequest } from "./request.js";
+import type { SigningCredentials } from "./presign.js";
 
 /** The request flags (token, whoami, aws-auth explain): a request whose cluster may still come from the kubeconfig. */
 export type RequestFlags = Omit<TokenRequest, "clusterId"> & { clusterId?: string };
@@ -120,7 +121,7 @@ export async function mint(
   interactive: boolean,
   deps: Deps,
   logger: Logger,
-): Promise<Credential & { entry: Omit<TokenEntry, "format" | "token" | "expiration" | "createdAt">; uncached?: string }> {
+): Promise<Credential & { entry: Omit<TokenEntry, "format" | "token" | "expiration" | "createdAt">; uncached?: string; credentials: SigningCredentials }> {
   const started = Date.now();
   const aws = await deps.loadAws();
   logger.debug(`loaded the AWS SDK in ${Date.now() - started} ms`);
@@ -144,6 +145,7 @@ export async function mint(
       files: minted.files,
     },
     ...(minted.uncached ? { uncached: minted.uncached } : {}),
+    credentials: minted.credentials,
   };
 }
 

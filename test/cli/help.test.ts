@@ -48,7 +48,7 @@ const PATHS: Array<[string[], string]> = [
   [["whoami"], "eks-token whoami: who the cluster will see for these credentials, and the clock skew against STS"],
   [["decode"], "eks-token decode: what a token says, and the server's checks, offline"],
   [["verify"], "eks-token verify: the server's whole check, STS call included"],
-  [["aws-auth"], "eks-token aws-auth: check an aws-auth ConfigMap, or explain who it maps"],
+  [["aws-auth"], "eks-token aws-auth: check an aws-auth ConfigMap, explain who it maps, or migrate it to access entries"],
   [["aws-auth", "lint"], "eks-token aws-auth lint: check an aws-auth ConfigMap before it locks people out"],
   [["aws-auth", "explain"], "eks-token aws-auth explain: which entry maps an identity (else the current one), or why none does"],
   [["kubeconfig"], "eks-token kubeconfig: write a kubeconfig entry that runs eks-token, as aws eks update-kubeconfig does"],
@@ -56,6 +56,9 @@ const PATHS: Array<[string[], string]> = [
   [["help"], "eks-token help: a command's usage: what it does, its flags and defaults, examples, exit statuses"],
   [["serve"], "eks-token serve: the cluster side: an aws-iam-authenticator-compatible webhook for kube-apiserver"],
   [["serve", "init"], "eks-token serve init: serve's certificate, key and kube-apiserver webhook kubeconfig"],
+  [["aws-auth", "migrate"], "eks-token aws-auth migrate: plan (the default) or create the access entries that replace the ConfigMap"],
+  [["access"], "eks-token access: how EKS maps an identity: authentication mode, access entries, aws-auth"],
+  [["access", "explain"], "eks-token access explain: how the cluster maps an identity: mode, access entry, ConfigMap"],
 ];
 
 describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {
@@ -75,6 +78,9 @@ describe("every command answers --help, -h and eks-token help with its own usage
       [["aws-auth", "explain", "--arn", "arn:aws:iam::111122223333:role/x", "-h"], PATHS[10]![1]],
       [["kubeconfig", "--cluster-name", "prod", "--server", "https://x", "--certificate-authority-data", "AAAA", "--help"], PATHS[11]![1]],
       [["convert-kubeconfig", "--kubeconfig", kubeconfig(), "-h"], PATHS[12]![1]],
+      [["whoami", "--cluster-name", "prod", "--access-entry", "-h"], PATHS[5]![1]],
+      [["aws-auth", "migrate", "--cluster-name", "prod", "--apply", "--help"], PATHS[14]![1]],
+      [["access", "explain", "--cluster-name", "prod", "--aws-auth-file", "-", "-h"], PATHS[16]![1]],
     ];
     for (const [args, title] of cases) expectNothingDone(await runCli(args, env, openStdin), title);
   });

@@ -94,7 +94,7 @@ describe("aws-auth lint", () => {
     expect(lines(option.stderr)).toEqual(["eks-token: unknown option --bogus — see eks-token aws-auth lint --help"]);
     const command = await runCli(["aws-auth", "check"], box.env);
     expect(command.status).toBe(2);
-    expect(lines(command.stderr)).toEqual(["eks-token: unknown aws-auth command check: expected lint or explain — see eks-token aws-auth --help"]);
+    expect(lines(command.stderr)).toEqual(["eks-token: unknown aws-auth command check: expected lint, explain or migrate — see eks-token aws-auth --help"]);
     for (const r of [missing, option, command]) expect(r.stdout).toBe("");
   });
 });

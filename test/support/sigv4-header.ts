@@ -46,11 +46,11 @@ export function headerMap(req: http.IncomingMessage): Map<string, string[]> {
 export function verifyHeaderSignature(
   req: http.IncomingMessage,
   body: Buffer,
-  keys: Map<string, SigningKey>,
+  keys: ReadonlyMap<string, SigningKey> | ((accessKeyId: string) => SigningKey | undefined),
   now: Date,
   service: string,
   log: { accessKeyId?: string; region?: string; service?: string } = {},
-): { accessKeyId: string; region: string } {
+): { accessKeyId: string; region: string; key: SigningKey } {
   const headers = headerMap(req);
   const authorization = headers.get("authorization")?.[0];
   if (!authorization) throw new SigV4Refusal("missing", "Missing Authentication Token");
@@ -67,7 +67,7 @@ export function verifyHeaderSignature(
   }
   const [accessKeyId, date, region, scoped, terminator] = credential as [string, string, string, string, string];
   Object.assign(log, { accessKeyId, region, service: scoped });
-  const key = keys.get(accessKeyId);
+  const key = typeof keys === "function" ? keys(accessKeyId) : keys.get(accessKeyId);
   const token = headers.get("x-amz-security-token")?.[0];
   if (!key || token !== key.sessionToken) throw new SigV4Refusal("unknown-key", "The security token included in the request is invalid.");
   if (scoped !== service || terminator !== "aws4_request" || date !== amzDate.slice(0, 8)) {
@@ -89,5 +89,5 @@ export function verifyHeaderSignature(
   const expected = createHmac("sha256", signingKey(key.secretAccessKey, scope)).update(stringToSign(amzDate, scope, canonical)).digest();
   const given = Buffer.from(fields.get("Signature")!, "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SigV4Refusal("mismatch", SIGNATURE_MISMATCH);
-  return { accessKeyId, region };
+  return { accessKeyId, region, key };
 }

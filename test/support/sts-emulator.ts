@@ -84,6 +84,12 @@ export interface StsEmulator {
   calls: Record<string, number>;
   /** One entry per request; never contains secrets. */
   requests: EmulatorRequestLog[];
+  /**
+   * Who signs with this access key (a user's, or temporary keys this
+   * emulator issued), so another loopback AWS service (the EKS emulator) can
+   * verify requests signed with credentials from here.
+   */
+  signer(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -121,6 +127,10 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     port,
     calls: state.calls,
     requests: state.requests,
+    signer: (accessKeyId) => {
+      const p = state.principals.get(accessKeyId);
+      return p ? { secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

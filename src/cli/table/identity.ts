@@ -80,14 +80,30 @@ export const VERIFY_HELP = {
 
 export const WHOAMI = {
   name: "whoami",
-  flags: [...REQUEST_FLAGS, outputFlag(["text", "json"], "a readable view, or JSON"), VERBOSE, HELP],
+  flags: [
+    ...REQUEST_FLAGS,
+    {
+      name: "access-entry",
+      type: "boolean",
+      description:
+        "with --cluster-name: also look up the cluster's access entry for this identity (EKS DescribeCluster, ListAccessEntries, DescribeAccessEntry, ListAssociatedAccessPolicies); a refusal is a note, not a failure",
+    },
+    outputFlag(["text", "json"], "a readable view, or JSON"),
+    VERBOSE,
+    HELP,
+  ],
 } as const satisfies CommandSpec;
 
 export const WHOAMI_HELP = {
   summary: "who the cluster will see for these credentials, and the clock skew against STS",
-  usage: ["whoami [--profile NAME] [--role-arn ARN] [token flags] [--output text|json]"],
-  description:
-    "Makes a token exactly as the token command would with the same flags (never from the cache), replays it to STS, and prints the ARN, the canonical ARN to write in aws-auth or an access entry (an assumed-role session becomes arn:…:role/NAME), the account, user id and session name, and how far this machine's clock is from STS's (a warning from 60 s on).",
-  examples: [{ command: "eks-token whoami" }, { command: "eks-token whoami --profile dev --role-arn arn:aws:iam::111122223333:role/admin -o json" }],
+  usage: ["whoami [--profile NAME] [--role-arn ARN] [token flags] [--access-entry --cluster-name NAME] [--output text|json]"],
+  description: `Makes a token exactly as the token command would with the same flags (never from the cache), replays it to STS, and prints the ARN, the canonical ARN to write in aws-auth or an access entry (an assumed-role session becomes arn:…:role/NAME), the account, user id and session name, and how far this machine's clock is from STS's (a warning from 60 s on).
+
+With --access-entry and --cluster-name, also the cluster's access entry for this identity, as eks-token access explain finds it, called as the same identity. Opt-in: whoami is otherwise one STS call, and it stays useful where eks:* is denied (the row then says why it is unknown, with a warning, and the exit status is unchanged).`,
+  examples: [
+    { command: "eks-token whoami" },
+    { command: "eks-token whoami --profile dev --role-arn arn:aws:iam::111122223333:role/admin -o json" },
+    { command: "eks-token whoami --cluster-name prod --access-entry", says: "and the access entry that maps this identity on cluster prod" },
+  ],
   exits: [[0, "STS answered who signs"], EXIT_USAGE, EXIT_CREDENTIALS, EXIT_AWS, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_UNEXPECTED],
 } as const satisfies CommandHelp;

@@ -29,6 +29,7 @@ import { fileErrorReason, readBoundedFile } from "../bounded-file.js";
 import { YAML_LIMITS } from "../bounded-yaml.js";
 import type { Deps } from "../deps.js";
 import { firstLine, isNetworkError } from "../endpoint-failure.js";
+import type { ResolvedCredentials } from "../credentials.js";
 import { EksTokenError } from "../errors.js";
 import {
   buildEntries,
@@ -359,14 +360,14 @@ interface ClusterInfo {
   caData: string;
 }
 
-interface AwsSettings {
+export interface AwsSettings {
   shared: SharedConfig;
   profileLabel: string;
   section: Record<string, string | undefined>;
   region: string;
 }
 
-async function loadAwsSettings(flags: { region?: string; profile?: string }, env: Env): Promise<AwsSettings> {
+export async function loadAwsSettings(flags: { region?: string; profile?: string }, env: Env): Promise<AwsSettings> {
   const { loadSharedConfigFiles } = await import("@smithy/core/config");
   let shared: SharedConfig;
   try {
@@ -387,7 +388,7 @@ async function loadAwsSettings(flags: { region?: string; profile?: string }, env
   return { shared, profileLabel, section, region };
 }
 
-function profileExists(settings: AwsSettings, profile: string): boolean {
+export function profileExists(settings: AwsSettings, profile: string): boolean {
   return settings.shared.configFile[profile] !== undefined || settings.shared.credentialsFile[profile] !== undefined;
 }
 
@@ -455,18 +456,23 @@ interface DescribeRequest {
   roleArn?: string;
 }
 
-/** Endpoint and CA from EKS DescribeCluster, signed with the same credential chain (and AssumeRole) the token uses. */
-async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
-  const { region } = settings;
+/** The credentials a token would be signed with (the same chain, and AssumeRole), for a client of another AWS service. */
+export async function clientCredentials(
+  request: { profile?: string; roleArn?: string; externalId?: string },
+  settings: AwsSettings,
+  deps: Deps,
+  logger: Logger,
+): Promise<ResolvedCredentials> {
   const { resolveCredentials } = await import("../credentials.js");
   const credentialProcess = credentialProcessOf(settings.shared, settings.profileLabel);
-  const resolved = await resolveCredentials(
+  return resolveCredentials(
     {
       profile: request.profile,
       profileLabel: settings.profileLabel,
       ...(credentialProcess !== undefined ? { credentialProcess } : {}),
-      endpoint: endpointSettings(region, deps.env, settings.section, settings.shared),
+      endpoint: endpointSettings(settings.region, deps.env, settings.section, settings.shared),
       ...(request.roleArn ? { roleArn: request.roleArn } : {}),
+      ...(request.externalId ? { externalId: request.externalId } : {}),
       forwardSessionName: false,
       interactive: deps.isTerminal(),
       env: deps.env,
@@ -474,6 +480,12 @@ async function describeCluster(request: DescribeRequest, settings: AwsSettings, 
     },
     { logger, promptMfaCode: deps.promptMfaCode },
   );
+}
+
+/** Endpoint and CA from EKS DescribeCluster, signed with the same credential chain (and AssumeRole) the token uses. */
+async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
+  const { region } = settings;
+  const resolved = await clientCredentials(request, settings, deps, logger);
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
   // Loaded here: the EKS client is needed by this one command only.
   const { EKSClient, DescribeClusterCommand, BoundedHttpHandler } = await import("../eks.js");

@@ -58,6 +58,8 @@ Other commands:
                                                              write a kubeconfig entry that runs eks-token
   eks-token convert-kubeconfig [--kubeconfig FILE] [--dry-run] [--command CMD]
                                                              move aws eks get-token / aws-iam-authenticator users to eks-token
+  eks-token whois --uid UID --username NAME [--template T | --aws-auth-file FILE] [--lookback 12h] [-o json]
+  eks-token whois --audit-log FILE|-                         who assumed the role behind an audit event's user (CloudTrail)
 
 Cluster name, region and role may also come from the kubeconfig (exec
 provideClusterInfo: true with clusterName/clusterId/region/roleArn in the
@@ -90,7 +92,7 @@ function runCache(argv: string[], deps: Deps, logger: ReturnType<typeof createLo
 }
 
 /** Commands that live in the tools bundle; the token path never loads it. */
-const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig"]);
+const TOOL_NAMES = new Set(["decode", "verify", "whoami", "aws-auth", "kubeconfig", "convert-kubeconfig", "whois"]);
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const verboseRequested = argv.includes("--verbose") || argv.includes("-v");

@@ -7,6 +7,7 @@ import type { Logger } from "./log.js";
 import { runAwsAuth } from "./commands/aws-auth.js";
 import { runDecode, runVerify, runWhoami } from "./commands/identity.js";
 import { runConvertKubeconfig, runKubeconfig } from "./commands/kubeconfig.js";
+import { runWhois } from "./whois/command.js";
 
 export type ToolCommand = (argv: string[], deps: Deps, logger: Logger) => Promise<number>;
 
@@ -17,4 +18,5 @@ export const TOOL_COMMANDS: Record<string, ToolCommand> = {
   "aws-auth": runAwsAuth,
   kubeconfig: runKubeconfig,
   "convert-kubeconfig": runConvertKubeconfig,
+  whois: runWhois,
 };

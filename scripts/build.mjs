@@ -4,6 +4,7 @@
 //   dist/sdk-chain.cjs  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
 //   dist/tools.cjs      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
 //   dist/eks.cjs        the EKS client (kubeconfig's DescribeCluster)
+//   dist/cloudtrail.cjs the CloudTrail client (whois's LookupEvents)
 // main.ts loads ./bundles/aws.js with import(); here that import becomes require("./aws.cjs"),
 // so the SDK is neither parsed nor run unless a token has to be made.
 // CJS, not ESM: a CJS bundle starts measurably faster on Node 20 (README).
@@ -83,6 +84,11 @@ await Promise.all([
     ...common,
     entryPoints: [join(root, bundleEntry("eks"))],
     outfile: join(root, "dist/eks.cjs"),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, bundleEntry("cloudtrail"))],
+    outfile: join(root, "dist/cloudtrail.cjs"),
   }),
 ]);
 

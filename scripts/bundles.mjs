@@ -5,7 +5,8 @@
 //   sdk-chain  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
 //   tools      decode, verify, whoami, aws-auth, kubeconfig (never on the token path)
 //   eks        the EKS client, for kubeconfig's DescribeCluster
-export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools", "eks"];
+//   cloudtrail the CloudTrail client, for whois's LookupEvents
+export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools", "eks", "cloudtrail"];
 /** Matches an import of one of them from any source file: "./bundles/aws.js", "../bundles/tools.js". */
 export const LAZY_IMPORT = new RegExp(`^(?:\\./|(?:\\.\\./)+)bundles/(${LAZY_BUNDLES.join("|")})\\.js$`);
 /** The entry point of a lazy bundle. */

@@ -69,7 +69,8 @@ export interface EksEmulator {
   close(): Promise<void>;
 }
 
-class EksError extends Error {
+/** A refusal with the HTTP status and error type EKS (and every REST- or JSON-protocol AWS service) answers with. */
+export class EksError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -143,8 +144,11 @@ function headerMap(req: http.IncomingMessage): Map<string, string[]> {
   return headers;
 }
 
-/** "AWS4-HMAC-SHA256 Credential=AKID/20260102/us-east-1/eks/aws4_request, SignedHeaders=a;b, Signature=hex" */
-function authenticate(req: http.IncomingMessage, body: Buffer, keys: Map<string, EksEmulatorKey>, now: Date, log: EksRequestLog): void {
+/**
+ * "AWS4-HMAC-SHA256 Credential=AKID/20260102/us-east-1/eks/aws4_request, SignedHeaders=a;b, Signature=hex":
+ * the Authorization-header signature of a request to `expectedService` (the CloudTrail emulator's too), or an EksError.
+ */
+export function authenticate(req: http.IncomingMessage, body: Buffer, keys: Map<string, EksEmulatorKey>, now: Date, log: EksRequestLog, expectedService = "eks"): void {
   const headers = headerMap(req);
   const authorization = headers.get("authorization")?.[0];
   if (!authorization) throw new EksError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
@@ -166,8 +170,8 @@ function authenticate(req: http.IncomingMessage, body: Buffer, keys: Map<string,
   if (!key || token !== key.sessionToken) {
     throw new EksError(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
   }
-  if (service !== "eks" || terminator !== "aws4_request" || date !== amzDate.slice(0, 8)) {
-    throw new EksError(403, "InvalidSignatureException", `Credential should be scoped to a valid date, region and service 'eks', not '${credential.slice(1).join("/")}'.`);
+  if (service !== expectedService || terminator !== "aws4_request" || date !== amzDate.slice(0, 8)) {
+    throw new EksError(403, "InvalidSignatureException", `Credential should be scoped to a valid date, region and service '${expectedService}', not '${credential.slice(1).join("/")}'.`);
   }
   const m = AMZ_DATE.exec(amzDate)!;
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);

@@ -8,7 +8,7 @@
  * JSON lines are parsed again each time they are walked rather than kept
  * parsed, so a large log costs about its own size in memory.
  */
-import { EksTokenError } from "../errors.js";
+import { EksTokenError } from "../cli/errors.js";
 import { parseUid, type AuthenticatorUid } from "./uid.js";
 
 export interface AuditItem {

@@ -4,8 +4,8 @@
  * cloudtrail:LookupEvents permission above all), 3 credentials CloudTrail
  * does not accept, 5 CloudTrail unreachable.
  */
-import { failedEndpoint, failureProblem, firstLine, isNetworkError } from "../endpoint-failure.js";
-import { EksTokenError } from "../errors.js";
+import { failedEndpoint, failureProblem, firstLine, isNetworkError } from "../aws/endpoint-failure.js";
+import { EksTokenError } from "../cli/errors.js";
 
 function field(error: unknown, name: string): string {
   const value = typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;

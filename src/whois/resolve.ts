@@ -12,7 +12,7 @@
  */
 import type { AssumedRole, Caller } from "./assumed-role.js";
 import { iso } from "./iso.js";
-import { MAX_CHAIN_HOPS, MAX_SESSION_MS } from "./limits.js";
+import { MAX_CHAIN_HOPS, MAX_SESSION_MS } from "../cli/limits.js";
 import type { SessionCandidate } from "./session-name.js";
 import type { Found, Trail, Window } from "./trail.js";
 

@@ -12,7 +12,7 @@
  * dotted domain) gives a guess, searched too and reported as such. Nothing is
  * guessed for {{SessionNameRaw}}.
  */
-import { MAX_SESSION_CANDIDATES } from "./limits.js";
+import { MAX_SESSION_CANDIDATES } from "../cli/limits.js";
 
 export interface SessionCandidate {
   name: string;

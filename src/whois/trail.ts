@@ -6,11 +6,11 @@
  * started role sessions (src/whois/assumed-role.ts). The client, clock and
  * sleep come in: tests drive it with a fake clock, the command with the SDK.
  */
-import type { Logger } from "../log.js";
+import type { Logger } from "../cli/log.js";
 import { readAssumedRole, type AssumedRole, type LookupEvent } from "./assumed-role.js";
 import { lookupError } from "./lookup-error.js";
-import { LOOKUP_INTERVAL_MS, MAX_LOOKUP_PAGES, THROTTLE_DEADLINE_MS, THROTTLE_FIRST_WAIT_MS, THROTTLE_MAX_WAIT_MS } from "./limits.js";
-import { EksTokenError } from "../errors.js";
+import { LOOKUP_INTERVAL_MS, MAX_LOOKUP_PAGES, THROTTLE_DEADLINE_MS, THROTTLE_FIRST_WAIT_MS, THROTTLE_MAX_WAIT_MS } from "../cli/limits.js";
+import { EksTokenError } from "../cli/errors.js";
 
 export interface LookupInput {
   LookupAttributes: Array<{ AttributeKey: "ResourceName"; AttributeValue: string }>;

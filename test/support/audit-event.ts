@@ -7,7 +7,7 @@
  * id), the groups plus system:authenticated, and the request.
  */
 import { randomUUID } from "node:crypto";
-import type { Identity } from "../../src/verify.js";
+import type { Identity } from "../../src/identity/replay.js";
 import type { MappedUser } from "./apiserver.js";
 
 export interface AuditRequest {

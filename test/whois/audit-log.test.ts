@@ -5,7 +5,7 @@
  * line; and what an event says about the authenticator's user.
  */
 import { describe, expect, it } from "vitest";
-import { EksTokenError } from "../../src/errors.js";
+import { EksTokenError } from "../../src/cli/errors.js";
 import { awsUserOf, readAuditLog } from "../../src/whois/audit-log.js";
 import { auditEvent } from "../support/audit-event.js";
 

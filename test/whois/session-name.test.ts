@@ -4,7 +4,9 @@
  * src/aws-auth.ts applies forwards), and the authenticator's uid.
  */
 import { describe, expect, it } from "vitest";
-import { parseAwsAuth, callerFromArn, explainAwsAuth } from "../../src/aws-auth.js";
+import { callerFromArn } from "../../src/mapping/caller.js";
+import { explainAwsAuth } from "../../src/mapping/explain.js";
+import { parseAwsAuth } from "../../src/mapping/parse.js";
 import { atGuesses, matchTemplate, sessionCandidates } from "../../src/whois/session-name.js";
 import { parseUid } from "../../src/whois/uid.js";
 

@@ -4,10 +4,10 @@
  * at a deadline, pages capped, and failures as one line each.
  */
 import { describe, expect, it } from "vitest";
-import { EksTokenError } from "../../src/errors.js";
-import { createLogger } from "../../src/log.js";
+import { EksTokenError } from "../../src/cli/errors.js";
+import { createLogger } from "../../src/cli/log.js";
 import { Trail, type LookupInput, type LookupPage } from "../../src/whois/trail.js";
-import { endpointFailure } from "../../src/endpoint-failure.js";
+import { endpointFailure } from "../../src/aws/endpoint-failure.js";
 import { iamUserIdentity, sessionStart } from "../support/cloudtrail-records.js";
 
 const ACCOUNT = "111122223333";

@@ -13,6 +13,7 @@ import { decodeCommand, verifyCommand, whoamiCommand } from "../identity/command
 import { kubeconfigCommand } from "../kubeconfig/command.js";
 import { convertKubeconfigCommand } from "../kubeconfig/convert-command.js";
 import { explainCommand, lintCommand } from "../mapping/command.js";
+import { whoisCommand } from "../whois/command.js";
 
 export { helpText };
 
@@ -25,6 +26,7 @@ export const TOOL_COMMANDS: readonly Command[] = [
   explainCommand,
   kubeconfigCommand,
   convertKubeconfigCommand,
+  whoisCommand,
   helpCommand,
 ];
 

@@ -12,6 +12,7 @@ import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from ".
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
 import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_AUTH_LINT_HELP } from "./table/mapping.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
+import { WHOIS, WHOIS_HELP } from "./table/whois.js";
 
 export const COMMANDS: readonly TableEntry[] = [
   { spec: TOKEN, help: TOKEN_HELP },
@@ -24,6 +25,7 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: AWS_AUTH_EXPLAIN, help: AWS_AUTH_EXPLAIN_HELP },
   { spec: KUBECONFIG, help: KUBECONFIG_HELP },
   { spec: CONVERT_KUBECONFIG, help: CONVERT_KUBECONFIG_HELP },
+  { spec: WHOIS, help: WHOIS_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];
 

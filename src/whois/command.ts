@@ -8,18 +8,21 @@
  * each distinct identity up once → write every event back, the
  * authenticator's with an `aws` object.
  */
-import { outputOf, parse, parseDuration, usage } from "../args.js";
-import { readBoundedFile } from "../bounded-file.js";
-import { parseAwsAuth, type AwsAuth } from "../aws-auth.js";
-import { badFile, readInput } from "../commands/aws-auth.js";
-import { clientCredentials, loadAwsSettings, profileExists } from "../commands/kubeconfig.js";
-import type { Deps } from "../deps.js";
-import { EksTokenError } from "../errors.js";
-import { AWS_MAX_ATTEMPTS, mebibytes } from "../limits.js";
-import type { Logger } from "../log.js";
-import { validateExternalId, validateRoleArn, validateSessionName } from "../validate.js";
+import { clientCredentials } from "../aws/client-credentials.js";
+import { loadAwsSettings, missingProfile, profileExists } from "../aws/shared-config.js";
+import { parseDuration, usage } from "../cli/args.js";
+import { readBoundedFile } from "../cli/bounded-file.js";
+import type { Deps } from "../cli/deps.js";
+import { EksTokenError } from "../cli/errors.js";
+import { command, type Parsed } from "../cli/flags.js";
+import { AWS_MAX_ATTEMPTS, formatBytes, MAX_AUDIT_LOG_BYTES, MAX_BATCH_SESSIONS, MAX_LOOKBACK_MS, MAX_SESSION_MS } from "../cli/limits.js";
+import type { Logger } from "../cli/log.js";
+import { WHOIS } from "../cli/table/whois.js";
+import { badFile, readInput } from "../mapping/command.js";
+import type { AwsAuth } from "../mapping/model.js";
+import { parseAwsAuth } from "../mapping/parse.js";
+import { validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../token/validate.js";
 import { awsUserOf, readAuditLog, type AwsUser } from "./audit-log.js";
-import { MAX_AUDIT_LOG_BYTES, MAX_BATCH_SESSIONS, MAX_LOOKBACK_MS, MAX_SESSION_MS } from "./limits.js";
 import { iso } from "./iso.js";
 import { matchJson, reportJson, reportText } from "./render.js";
 import { matchFor, Resolver, type Resolution } from "./resolve.js";
@@ -28,71 +31,21 @@ import { Trail, type Window } from "./trail.js";
 import type { AuthenticatorUid } from "./uid.js";
 import { parseUid } from "./uid.js";
 
-/**
- * whois's flags: name → type, short, description, default. Parsed with
- * src/args.ts like every tool command; defaults are applied below.
- * --profile, --region, --role-arn and --external-id choose the AWS identity
- * that queries CloudTrail, as they choose the signer for `token`;
- * --session-name is the session looked for, not one to assume with.
- */
-export const WHOIS_FLAGS = {
-  uid: { type: "string", description: "the audit event's user.uid: aws-iam-authenticator:ACCOUNT:ROLEID (or heptio-authenticator-aws:…)" },
-  username: { type: "string", description: "the audit event's user.username, read back through the template that made it" },
-  "session-name": { type: "string", description: "the role session name itself, instead of --username" },
-  template: { type: "string", description: "the username template of aws-auth, e.g. 'projectA-{{SessionName}}'" },
-  "aws-auth-file": { type: "string", description: "the aws-auth ConfigMap to find the template in (kubectl get cm aws-auth -n kube-system -o yaml); - for standard input" },
-  "audit-log": { type: "string", description: "batch: Kubernetes audit events (JSON lines or a JSON array) in FILE, or - for standard input; written back with an aws object" },
-  lookback: { type: "string", description: "how far back CloudTrail is searched: 90s, 30m, 12h, 7d, at most 90d", default: "12h" },
-  at: { type: "string", description: "when the request was made (RFC 3339, the event's requestReceivedTimestamp): the search ends there; default now" },
-  region: { type: "string", description: "the Region whose CloudTrail to search: where the role was assumed (the global STS endpoint records in us-east-1)" },
-  profile: { type: "string", description: "AWS profile to query CloudTrail with, else AWS_PROFILE" },
-  "role-arn": { type: "string", short: "r", description: "assume this role to query CloudTrail (alias --role)" },
-  role: { type: "string", description: "the same as --role-arn" },
-  "external-id": { type: "string", short: "e", description: "external id for that AssumeRole" },
-  output: { type: "string", short: "o", description: "text or json (single lookups; a batch always writes JSON lines)", default: "text" },
-  verbose: { type: "boolean", short: "v", description: "say on stderr which credentials query, and each lookup" },
-  help: { type: "boolean", short: "h", description: "this help" },
-} as const;
-
-type Values = ReturnType<typeof parse<typeof WHOIS_FLAGS>>;
-
-export const WHOIS_USAGE = `Usage:
-  eks-token whois --uid UID (--username NAME [--template T | --aws-auth-file FILE] | --session-name S)
-                  [--lookback 12h] [--at TIME] [--region R] [--profile P] [--role-arn ARN] [-o text|json]
-  eks-token whois --audit-log FILE|- [--template T | --aws-auth-file FILE] [--lookback 12h] [--region R] …
-
-Finds in CloudTrail who assumed the role behind an audit event's user (the
-calls that started the session ROLEID:SESSION), following role chains back
-to a person or service. Needs cloudtrail:LookupEvents.
-`;
-
-function help(): string {
-  const flags = Object.entries(WHOIS_FLAGS).map(([name, flag]) => {
-    const short = "short" in flag ? `-${flag.short}, ` : "    ";
-    const fallback = "default" in flag ? ` (default ${flag.default})` : "";
-    return `  ${short}--${name.padEnd(16)} ${flag.description}${fallback}`;
-  });
-  return `${WHOIS_USAGE}\nOptions:\n${flags.join("\n")}\n\nExit status: 0 found, 1 none found, 2 bad usage or input, 3 credentials, 4 CloudTrail refused (cloudtrail:LookupEvents missing, throttled), 5 CloudTrail unreachable.\n`;
-}
-
-function withDefaults(values: Values): Values {
-  const out: Record<string, unknown> = { ...values };
-  for (const [name, flag] of Object.entries(WHOIS_FLAGS)) if ("default" in flag && out[name] === undefined) out[name] = flag.default;
-  return out as Values;
-}
+/** whois's parsed flags (src/cli/table/whois.ts: the flags, their defaults and the help). */
+type Values = Parsed<typeof WHOIS>["values"];
 
 /** --lookback: parseDuration's forms, and days. */
 function lookbackOf(value: string): number {
   const days = /^(\d+)d$/.exec(value);
   const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(value, "--lookback");
-  if (ms <= 0 || ms > MAX_LOOKBACK_MS) throw usage(`invalid --lookback ${value}: CloudTrail's event history holds the last 90 days; give at most 90d`);
+  if (ms <= 0 || ms > MAX_LOOKBACK_MS) throw usage(`invalid --lookback ${value}: CloudTrail's event history holds the last 90 days; give at most 90d`, WHOIS.name);
   return ms;
 }
 
 function atOf(value: string | undefined, now: Date): Date {
   if (value === undefined) return now;
   const at = /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(at.getTime())) throw usage(`invalid --at ${JSON.stringify(value)}: expected an RFC 3339 time such as 2026-01-02T15:04:05Z`);
+  if (Number.isNaN(at.getTime())) throw usage(`invalid --at ${JSON.stringify(value)}: expected an RFC 3339 time such as 2026-01-02T15:04:05Z`, WHOIS.name);
   return at;
 }
 
@@ -176,12 +129,9 @@ function roleUid(value: string): AuthenticatorUid {
 /** A Trail on the SDK's CloudTrail client, signed by the token command's credential chain (and AssumeRole). */
 async function openTrail(values: Values, deps: Deps, logger: Logger): Promise<{ trail: Trail; close: () => void }> {
   const roleArn = values["role-arn"] ?? values.role;
-  const settings = await loadAwsSettings({ ...(values.region ? { region: values.region } : {}), ...(values.profile ? { profile: values.profile } : {}) }, deps.env);
-  if (values.profile && !profileExists(settings, values.profile)) {
-    throw new EksTokenError("no-credentials", `could not find profile ${values.profile} in the AWS config or credentials file`, {
-      hint: `check the name (aws configure list-profiles) or run aws configure --profile ${values.profile}`,
-    });
-  }
+  const settings = await loadAwsSettings({ region: values.region, profile: values.profile }, deps.env);
+  validateRegion(settings.region, settings.regionFrom);
+  if (values.profile && !profileExists(settings.shared, values.profile)) throw missingProfile(values.profile);
   const resolved = await clientCredentials(
     { ...(values.profile ? { profile: values.profile } : {}), ...(roleArn ? { roleArn } : {}), ...(values["external-id"] ? { externalId: values["external-id"] } : {}) },
     settings,
@@ -190,7 +140,7 @@ async function openTrail(values: Values, deps: Deps, logger: Logger): Promise<{ 
   );
   logger.debug(`credentials from ${resolved.source}; CloudTrail in ${settings.region}`);
   // Loaded here: the CloudTrail client is needed by this one command only.
-  const ct = await import("./cloudtrail.js");
+  const ct = await import("../bundles/cloudtrail.js");
   const client = new ct.CloudTrailClient({ region: settings.region, credentials: resolved.credentials, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: new ct.BoundedHttpHandler() });
   const trail = new Trail({
     send: (input) => client.send(new ct.LookupEventsCommand(input)),
@@ -206,36 +156,32 @@ async function openTrail(values: Values, deps: Deps, logger: Logger): Promise<{ 
 
 function checkFlags(values: Values): void {
   const roleArn = values["role-arn"] ?? values.role;
-  if (values["role-arn"] && values.role && values["role-arn"] !== values.role) throw usage("--role-arn and --role name different roles; give one");
+  if (values["role-arn"] && values.role && values["role-arn"] !== values.role) throw usage("--role-arn and --role name different roles; give one", WHOIS.name);
   if (roleArn !== undefined) validateRoleArn(roleArn);
   if (values["external-id"] !== undefined) {
-    if (!roleArn) throw usage("--external-id goes with --role-arn");
+    if (!roleArn) throw usage("--external-id goes with --role-arn", WHOIS.name);
     validateExternalId(values["external-id"]);
   }
-  if (values.template !== undefined && values["aws-auth-file"] !== undefined) throw usage("give the template once: --template or --aws-auth-file");
+  if (values.template !== undefined && values["aws-auth-file"] !== undefined) throw usage("give the template once: --template or --aws-auth-file", WHOIS.name);
   if (values["audit-log"] !== undefined) {
     const single = (["uid", "username", "session-name", "at"] as const).filter((f) => values[f] !== undefined);
-    if (single.length) throw usage(`--${single[0]} is for one lookup; --audit-log reads each event's own`);
-    if (values["audit-log"] === "-" && values["aws-auth-file"] === "-") throw usage("--audit-log and --aws-auth-file cannot both read standard input");
+    if (single.length) throw usage(`--${single[0]} is for one lookup; --audit-log reads each event's own`, WHOIS.name);
+    if (values["audit-log"] === "-" && values["aws-auth-file"] === "-") throw usage("--audit-log and --aws-auth-file cannot both read standard input", WHOIS.name);
     return;
   }
-  if (values.uid === undefined) throw usage("whois needs --uid UID (and --username or --session-name), or --audit-log FILE");
-  if (values.username !== undefined && values["session-name"] !== undefined) throw usage("give --username or --session-name, not both");
-  if (values.username === undefined && values["session-name"] === undefined) throw usage("whois needs --username NAME (or --session-name S) with --uid");
+  if (values.uid === undefined) throw usage("whois needs --uid UID (and --username or --session-name), or --audit-log FILE", WHOIS.name);
+  if (values.username !== undefined && values["session-name"] !== undefined) throw usage("give --username or --session-name, not both", WHOIS.name);
+  if (values.username === undefined && values["session-name"] === undefined) throw usage("whois needs --username NAME (or --session-name S) with --uid", WHOIS.name);
   if (values["session-name"] !== undefined) {
     validateSessionName(values["session-name"]);
-    if (values.template !== undefined || values["aws-auth-file"] !== undefined) throw usage("--template and --aws-auth-file read --username; --session-name needs neither");
+    if (values.template !== undefined || values["aws-auth-file"] !== undefined) throw usage("--template and --aws-auth-file read --username; --session-name needs neither", WHOIS.name);
   }
 }
 
-export async function runWhois(argv: string[], deps: Deps, logger: Logger): Promise<number> {
-  const values = withDefaults(parse(argv, WHOIS_FLAGS));
-  if (values.help) {
-    deps.stdout(help());
-    return 0;
-  }
+/** eks-token whois */
+export const whoisCommand = command(WHOIS, async ({ values }, deps, logger) => {
   checkFlags(values);
-  const output = outputOf(values.output);
+  const output = values.output;
   const lookback = lookbackOf(values.lookback);
   const now = deps.now();
   const at = atOf(values.at, now);
@@ -274,7 +220,7 @@ export async function runWhois(argv: string[], deps: Deps, logger: Logger): Prom
     });
   }
   return 0;
-}
+});
 
 // ---------------------------------------------------------------------------
 // Batch
@@ -287,7 +233,7 @@ async function readAuditText(file: string, deps: Deps): Promise<{ name: string; 
   const read = readBoundedFile(file, MAX_AUDIT_LOG_BYTES);
   if (read.kind === "file") return { name: file, text: read.text };
   throw new EksTokenError("bad-file", `could not read the audit log ${file}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
-    hint: read.kind === "error" && read.code === "EFBIG" ? `whois reads at most ${mebibytes(MAX_AUDIT_LOG_BYTES)}: ${AUDIT_LOG_HINT}` : "check the path, or pipe the log in with --audit-log -",
+    hint: read.kind === "error" && read.code === "EFBIG" ? `whois reads at most ${formatBytes(MAX_AUDIT_LOG_BYTES)}: ${AUDIT_LOG_HINT}` : "check the path, or pipe the log in with --audit-log -",
   });
 }
 

@@ -54,6 +54,7 @@ const PATHS: Array<[string[], string]> = [
   [["kubeconfig"], "eks-token kubeconfig: write a kubeconfig entry that runs eks-token, as aws eks update-kubeconfig does"],
   [["convert-kubeconfig"], "eks-token convert-kubeconfig: move aws eks get-token and aws-iam-authenticator users to eks-token"],
   [["help"], "eks-token help: a command's usage: what it does, its flags and defaults, examples, exit statuses"],
+  [["whois"], "eks-token whois: who assumed the role behind an audit event's user (CloudTrail), one event or a whole audit log"],
 ];
 
 describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {

@@ -1,6 +1,6 @@
 /**
  * A failed LookupEvents call as one line saying what to do, with the exit
- * status of its kind (src/errors.ts): 4 refused (a missing
+ * status of its kind (src/cli/errors.ts): 4 refused (a missing
  * cloudtrail:LookupEvents permission above all), 3 credentials CloudTrail
  * does not accept, 5 CloudTrail unreachable.
  */

@@ -1,7 +1,7 @@
 /**
  * From a Kubernetes username back to the role session name it was made
  * from, through the username template that made it: aws-iam-authenticator's
- * renderTemplate (server.go, applied forwards by src/aws-auth.ts) writes
+ * renderTemplate (server.go, applied forwards by src/mapping/explain.ts) writes
  * {{AccountID}} as the account, {{SessionName}} as the session name with
  * every '@' written as '-', {{SessionNameRaw}} as the session name itself and
  * {{AccessKeyID}} as the key that signed; anything else stays as written.

@@ -1,7 +1,7 @@
 /**
  * Reading a username back to its session name, through the template that
  * made it (the reverse of aws-iam-authenticator's renderTemplate, which
- * src/aws-auth.ts applies forwards), and the authenticator's uid.
+ * src/mapping/explain.ts applies forwards), and the authenticator's uid.
  */
 import { describe, expect, it } from "vitest";
 import { callerFromArn } from "../../src/mapping/caller.js";
@@ -58,7 +58,7 @@ describe("matchTemplate", () => {
     expect(matchTemplate("system:node:{{EC2PrivateDNSName}}", "system:node:ip-10-0-0-1.ec2.internal", ACCOUNT)).toMatchObject({ kind: "no-session", reason: expect.stringMatching(/DNS name/) });
   });
 
-  it("reads back what the server's rendering (src/aws-auth.ts explain) wrote", () => {
+  it("reads back what the server's rendering (src/mapping/explain.ts) wrote", () => {
     const configMap = `apiVersion: v1
 kind: ConfigMap
 metadata: { name: aws-auth, namespace: kube-system }

@@ -2,9 +2,10 @@
 //   dist/eks-token.cjs  the hit path: node built-ins and our pure modules only
 //   dist/aws.cjs        the miss path: config, STS endpoint rules, SigV4 signer, environment credentials
 //   dist/sdk-chain.cjs  the rest of the credential chain and the STS client (profiles, SSO, IRSA, roles…)
-//   dist/tools.cjs      decode, verify, whoami, aws-auth, access, kubeconfig, serve (never on the token path)
+//   dist/tools.cjs      decode, verify, whoami, whois, aws-auth, access, kubeconfig, serve (never on the token path)
 //   dist/eks.cjs        the EKS client (DescribeCluster, the access-entry calls)
 //   dist/kube-api.cjs, ec2-api.cjs, cert-forge.cjs  serve's: client-node, the EC2 client, node-forge
+//   dist/cloudtrail.cjs the CloudTrail client (whois's LookupEvents)
 // main.ts loads ./bundles/aws.js with import(); here that import becomes require("./aws.cjs"),
 // so the SDK is neither parsed nor run unless a token has to be made.
 // CJS, not ESM: a CJS bundle starts measurably faster on Node 20 (README).
@@ -85,8 +86,8 @@ await Promise.all([
     entryPoints: [join(root, bundleEntry("eks"))],
     outfile: join(root, "dist/eks.cjs"),
   }),
-  // serve's own: the Kubernetes client, the EC2 client, node-forge (each loaded only when needed).
-  ...["kube-api", "ec2-api", "cert-forge"].map((name) =>
+  // Each loaded only when needed: serve's Kubernetes client, EC2 client and node-forge; whois's CloudTrail client.
+  ...["kube-api", "ec2-api", "cert-forge", "cloudtrail"].map((name) =>
     build({
       ...common,
       entryPoints: [join(root, bundleEntry(name))],

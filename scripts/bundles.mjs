@@ -8,7 +8,8 @@
 //   kube-api   the Kubernetes client, for serve --kubeconfig
 //   ec2-api    the EC2 client, for serve's {{EC2PrivateDNSName}}
 //   cert-forge node-forge, for serve init's certificate
-export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools", "eks", "kube-api", "ec2-api", "cert-forge"];
+//   cloudtrail the CloudTrail client, for whois's LookupEvents
+export const LAZY_BUNDLES = ["aws", "sdk-chain", "tools", "eks", "kube-api", "ec2-api", "cert-forge", "cloudtrail"];
 /** Matches an import of one of them from any source file: "./bundles/aws.js", "../bundles/tools.js". */
 export const LAZY_IMPORT = new RegExp(`^(?:\\./|(?:\\.\\./)+)bundles/(${LAZY_BUNDLES.join("|")})\\.js$`);
 /** The entry point of a lazy bundle. */

@@ -53,16 +53,14 @@ const deps: Deps = {
   },
   loadAws: () => import("./bundles/aws.js"),
   loadTools: () => import("./bundles/tools.js"),
-  readStdin: async () => {
+  readStdin: async (limit = { bytes: MAX_STDIN_BYTES, hint: "pipe in one token, ExecCredential or aws-auth ConfigMap" }) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     // Leaving the loop destroys the stream: reading stops at the cap, whatever the writer still has.
     for await (const chunk of process.stdin) {
       bytes += (chunk as Buffer).length;
-      if (bytes > MAX_STDIN_BYTES) {
-        throw new EksTokenError("invalid-input", `could not read standard input: it is over the ${formatBytes(MAX_STDIN_BYTES)} limit`, {
-          hint: "pipe in one token, ExecCredential or aws-auth ConfigMap",
-        });
+      if (bytes > limit.bytes) {
+        throw new EksTokenError("invalid-input", `could not read standard input: it is over the ${formatBytes(limit.bytes)} limit`, { hint: limit.hint });
       }
       chunks.push(chunk as Buffer);
     }

@@ -17,6 +17,7 @@ import { serveCommand } from "../serve/command.js";
 import { serveInitCommand } from "../serve/init.js";
 import { accessExplainCommand } from "../mapping/access/command.js";
 import { migrateCommand } from "../mapping/access/migrate-command.js";
+import { whoisCommand } from "../whois/command.js";
 
 export { helpText };
 
@@ -33,6 +34,7 @@ export const TOOL_COMMANDS: readonly Command[] = [
   convertKubeconfigCommand,
   serveCommand,
   serveInitCommand,
+  whoisCommand,
   helpCommand,
 ];
 

@@ -37,8 +37,8 @@ export interface Deps {
   loadAws: () => Promise<MissPathBundle>;
   /** Loads the other commands' bundle (decode, verify, whoami, aws-auth, kubeconfig). */
   loadTools: () => Promise<ToolsBundle>;
-  /** Reads all of standard input (for `-` arguments). */
-  readStdin: () => Promise<string>;
+  /** Reads all of standard input (for `-` arguments), at most `limit.bytes` (default MAX_STDIN_BYTES); `limit.hint` says what to pipe in instead. */
+  readStdin: (limit?: { bytes: number; hint: string }) => Promise<string>;
   /** How to run this program again: the absolute path written into kubeconfig exec entries. */
   selfCommand: string;
   /** Asks for an MFA code on the terminal. */

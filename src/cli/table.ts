@@ -14,6 +14,7 @@ import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_A
 import { SERVE, SERVE_HELP, SERVE_INIT, SERVE_INIT_HELP } from "./table/serve.js";
 import { ACCESS, ACCESS_EXPLAIN, ACCESS_EXPLAIN_HELP, AWS_AUTH_MIGRATE, AWS_AUTH_MIGRATE_HELP } from "./table/mapping.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
+import { WHOIS, WHOIS_HELP } from "./table/whois.js";
 
 export const COMMANDS: readonly TableEntry[] = [
   { spec: TOKEN, help: TOKEN_HELP },
@@ -30,6 +31,7 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: CONVERT_KUBECONFIG, help: CONVERT_KUBECONFIG_HELP },
   { spec: SERVE, help: SERVE_HELP },
   { spec: SERVE_INIT, help: SERVE_INIT_HELP },
+  { spec: WHOIS, help: WHOIS_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];
 

@@ -4,8 +4,8 @@
  * token will use, as aws eks update-kubeconfig does; or --server with a CA
  * given by the user, with no AWS call. The EKS client is its own lazy bundle.
  */
-import { credentialProcessOf, endpointSettings } from "../aws/config.js";
 import { eksCallError } from "../aws/eks-call-error.js";
+import { clientCredentials } from "../aws/client-credentials.js";
 import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
@@ -70,22 +70,7 @@ export interface DescribeRequest {
 /** Endpoint and CA from EKS DescribeCluster, signed with the same credential chain (and AssumeRole) the token uses. */
 export async function describeCluster(request: DescribeRequest, settings: AwsSettings, deps: Deps, logger: Logger): Promise<ClusterInfo> {
   const { region } = settings;
-  const { resolveCredentials } = await import("../aws/credentials.js");
-  const credentialProcess = credentialProcessOf(settings.shared, settings.profileLabel);
-  const resolved = await resolveCredentials(
-    {
-      profile: request.profile,
-      profileLabel: settings.profileLabel,
-      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
-      endpoint: endpointSettings(region, deps.env, settings.section, settings.shared),
-      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
-      forwardSessionName: false,
-      interactive: deps.isTerminal(),
-      env: deps.env,
-      now: deps.now,
-    },
-    { logger, promptMfaCode: deps.promptMfaCode },
-  );
+  const resolved = await clientCredentials(request, settings, deps, logger);
   logger.debug(`credentials from ${resolved.source}; DescribeCluster ${request.name} in ${region}`);
   // Loaded here: only the commands that call EKS need its client.
   const { eksClient, DescribeClusterCommand } = await import("../bundles/eks.js");

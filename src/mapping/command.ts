@@ -34,6 +34,7 @@ export function fileArgument(flag: string | undefined, positionals: string[], co
   return flag ?? positionals[0];
 }
 
+/** The ConfigMap from FILE or standard input, bounded (whois --aws-auth-file reads it too). */
 export async function readInput(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; text: string }> {
   if (file === undefined || file === "-") {
     // Without a file on a terminal, reading standard input would wait silently for a ^D.
@@ -53,6 +54,7 @@ export async function readInput(file: string | undefined, deps: Deps, logger: Lo
   throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
+/** Not an aws-auth ConfigMap: one line with the line it failed at. */
 export function badFile(name: string, result: NotAwsAuth): EksTokenError {
   return new EksTokenError("bad-file", `could not read the aws-auth ConfigMap in ${name}: line ${result.line}: ${result.message}`, {
     hint: "give the output of kubectl get configmap aws-auth -n kube-system -o yaml",

@@ -59,6 +59,7 @@ const PATHS: Array<[string[], string]> = [
   [["aws-auth", "migrate"], "eks-token aws-auth migrate: plan (the default) or create the access entries that replace the ConfigMap"],
   [["access"], "eks-token access: how EKS maps an identity: authentication mode, access entries, aws-auth"],
   [["access", "explain"], "eks-token access explain: how the cluster maps an identity: mode, access entry, ConfigMap"],
+  [["whois"], "eks-token whois: who assumed the role behind an audit event's user (CloudTrail), one event or a whole audit log"],
 ];
 
 describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {

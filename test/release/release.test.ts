@@ -85,7 +85,7 @@ describe("npm run release", () => {
   it("the npm package holds the bundles, README and LICENSE, and depends on nothing", () => {
     const listing = execFileSync("tar", ["tzf", join(release, tarball())], { encoding: "utf8" }).trim().split("\n").sort();
     expect(listing).toEqual(
-      ["LICENSE", "README.md", "dist/aws.cjs", "dist/cert-forge.cjs", "dist/ec2-api.cjs", "dist/eks-token.cjs", "dist/eks.cjs", "dist/kube-api.cjs", "dist/sdk-chain.cjs", "dist/tools.cjs", "package.json"].map((f) => `package/${f}`),
+      ["LICENSE", "README.md", "dist/aws.cjs", "dist/cert-forge.cjs", "dist/cloudtrail.cjs", "dist/ec2-api.cjs", "dist/eks-token.cjs", "dist/eks.cjs", "dist/kube-api.cjs", "dist/sdk-chain.cjs", "dist/tools.cjs", "package.json"].map((f) => `package/${f}`),
     );
     const packed = JSON.parse(execFileSync("tar", ["xzOf", join(release, tarball()), "package/package.json"], { encoding: "utf8" }));
     expect(packed.dependencies).toBeUndefined();

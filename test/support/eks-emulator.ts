@@ -145,7 +145,8 @@ export interface EksEmulator {
   close(): Promise<void>;
 }
 
-class EksError extends Error {
+/** A refusal with the HTTP status and error type EKS (and every REST- or JSON-protocol AWS service) answers with. */
+export class EksError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -404,10 +405,20 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   };
 }
 
-/** The shared header-signature check (./sigv4-header.ts), refusals worded as EKS words them. */
-function authenticate(req: http.IncomingMessage, body: Buffer, keyOf: (id: string) => EksEmulatorKey | undefined, now: Date, log: EksRequestLog): EksEmulatorKey {
+/**
+ * The shared header-signature check (./sigv4-header.ts) of a request to
+ * `service` (the CloudTrail emulator's too), refusals worded as EKS words them.
+ */
+export function authenticate(
+  req: http.IncomingMessage,
+  body: Buffer,
+  keys: ReadonlyMap<string, EksEmulatorKey> | ((id: string) => EksEmulatorKey | undefined),
+  now: Date,
+  log: { accessKeyId?: string; region?: string; service?: string },
+  service = "eks",
+): EksEmulatorKey {
   try {
-    return verifyHeaderSignature(req, body, keyOf, now, "eks", log).key as EksEmulatorKey;
+    return verifyHeaderSignature(req, body, keys, now, service, log).key as EksEmulatorKey;
   } catch (error) {
     if (!(error instanceof SigV4Refusal)) throw error;
     const type = { missing: "MissingAuthenticationTokenException", incomplete: "IncompleteSignatureException", "unknown-key": "UnrecognizedClientException" }[error.kind as string] ?? "InvalidSignatureException";

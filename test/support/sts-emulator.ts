@@ -76,6 +76,23 @@ export interface EmulatorRequestLog {
   accessKeyId?: string;
 }
 
+/** A successful AssumeRole, as CloudTrail would record it (test/support/cloudtrail-records.ts turns it into a record). No secrets. */
+export interface AssumeRoleRecord {
+  at: Date;
+  /** Who called: an IAM user, or a role session (a role chain). */
+  caller: { arn: string; userId: string; account: string; accessKeyId: string; temporary: boolean };
+  roleArn: string;
+  roleId: string;
+  sessionName: string;
+  /** ROLEID:SESSION */
+  assumedRoleId: string;
+  assumedRoleArn: string;
+  /** The access key id of the credentials issued. */
+  accessKeyId: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
 export interface StsEmulator {
   /** e.g. "http://127.0.0.1:41234" */
   url: string;
@@ -90,6 +107,8 @@ export interface StsEmulator {
    * verify requests signed with credentials from here.
    */
   signer(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
+  /** Every successful AssumeRole, in order. */
+  assumed: AssumeRoleRecord[];
   close(): Promise<void>;
 }
 
@@ -131,6 +150,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
       const p = state.principals.get(accessKeyId);
       return p ? { secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
     },
+    assumed: state.assumed,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
@@ -176,6 +196,7 @@ interface EmulatorState {
   roles: Map<string, KnownRole>;
   calls: Record<string, number>;
   requests: EmulatorRequestLog[];
+  assumed: AssumeRoleRecord[];
 }
 
 function createState(options: StsEmulatorOptions): EmulatorState {
@@ -192,6 +213,7 @@ function createState(options: StsEmulatorOptions): EmulatorState {
     roles,
     calls: { GetCallerIdentity: 0, AssumeRole: 0, AssumeRoleWithWebIdentity: 0, Rejected: 0 },
     requests: [],
+    assumed: [],
   };
 }
 
@@ -277,7 +299,7 @@ async function handleRequest(state: EmulatorState, req: http.IncomingMessage, re
     const reply =
       log.action === "AssumeRoleWithWebIdentity"
         ? assumeRoleWithWebIdentity(state, parsed.params)
-        : runAction(state, authenticateRequest(state, parsed, log), parsed.params, log.action);
+        : runAction(state, authenticateRequest(state, parsed, log), parsed.params, log.action, { sourceIp: req.socket.remoteAddress ?? "", userAgent: header(parsed, "user-agent") ?? "" });
     state.calls[log.action] = (state.calls[log.action] ?? 0) + 1;
     sendReply(state, req, res, reply, requestId, log);
   } catch (err) {
@@ -730,10 +752,16 @@ function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: {
   return authenticate(state, parsed, auth, log.action);
 }
 
-function runAction(state: EmulatorState, caller: Principal, params: Pair[], action: string): Reply {
+/** Where a request came from, as CloudTrail records it. */
+interface Client {
+  sourceIp: string;
+  userAgent: string;
+}
+
+function runAction(state: EmulatorState, caller: Principal, params: Pair[], action: string, client: Client): Reply {
   if (action === "") throw new StsError(400, "MissingAction", "Missing Action");
   if (action === "GetCallerIdentity") return getCallerIdentity(caller);
-  if (action === "AssumeRole") return assumeRole(state, caller, params);
+  if (action === "AssumeRole") return assumeRole(state, caller, params, client);
   throw new StsError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
 }
 
@@ -753,7 +781,7 @@ function getCallerIdentity(caller: Principal): Reply {
 /** RoleSessionName: 2 to 64 of [\w+=,.@-] (STS API reference). */
 const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
-function assumeRole(state: EmulatorState, caller: Principal, params: Pair[]): Reply {
+function assumeRole(state: EmulatorState, caller: Principal, params: Pair[], client: Client): Reply {
   const roleArn = param(params, "RoleArn");
   const sessionName = param(params, "RoleSessionName");
   if (roleArn === undefined) throw constraint("roleArn", roleArn, "not be null");
@@ -781,6 +809,17 @@ function assumeRole(state: EmulatorState, caller: Principal, params: Pair[]): Re
     throw new StsError(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.");
   }
   const session = issueSession(state, role, sessionName, requestedSeconds);
+  state.assumed.push({
+    at: state.now(),
+    caller: { arn: caller.arn, userId: caller.userId, account: caller.account, accessKeyId: caller.accessKeyId, temporary: caller.sessionToken !== undefined },
+    roleArn: role.arn,
+    roleId: role.roleId,
+    sessionName,
+    assumedRoleId: session.userId,
+    assumedRoleArn: session.arn,
+    accessKeyId: session.accessKeyId,
+    ...client,
+  });
   return { action: "AssumeRole", result: sessionResult(session) };
 }
 

@@ -62,6 +62,13 @@ const PATHS: Array<[string[], string]> = [
   [["whois"], "eks-token whois: who assumed the role behind an audit event's user (CloudTrail), one event or a whole audit log"],
 ];
 
+/** The help title of a command path, looked up rather than counted, so adding a command moves nothing. */
+function titleOf(...path: string[]): string {
+  const found = PATHS.find(([p]) => p.join(" ") === path.join(" "));
+  if (!found) throw new Error(`no command ${path.join(" ")} in PATHS`);
+  return found[1];
+}
+
 describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {
   it.each(PATHS)("%j", async (path, title) => {
     for (const args of [[...path, "--help"], [...path, "-h"], ["help", ...path]]) {
@@ -71,24 +78,24 @@ describe("every command answers --help, -h and eks-token help with its own usage
 
   it("help is help even among arguments that would perform the command, or are wrong", async () => {
     const cases: Array<[string[], string]> = [
-      [["whoami", "--profile", "nosuch", "--role-arn", "arn:aws:iam::111122223333:role/x", "--help"], PATHS[5]![1]],
+      [["whoami", "--profile", "nosuch", "--role-arn", "arn:aws:iam::111122223333:role/x", "--help"], titleOf("whoami")],
       [["--cluster-name", "prod", "-h"], PROGRAM],
-      [["token", "-i", "prod", "-vh"], PATHS[1]![1]],
-      [["cache", "clear", "--cluster-name", "prod", "--help"], PATHS[4]![1]],
-      [["decode", "-", "--bogus", "--help"], PATHS[6]![1]],
-      [["aws-auth", "explain", "--arn", "arn:aws:iam::111122223333:role/x", "-h"], PATHS[10]![1]],
-      [["kubeconfig", "--cluster-name", "prod", "--server", "https://x", "--certificate-authority-data", "AAAA", "--help"], PATHS[11]![1]],
-      [["convert-kubeconfig", "--kubeconfig", kubeconfig(), "-h"], PATHS[12]![1]],
-      [["whoami", "--cluster-name", "prod", "--access-entry", "-h"], PATHS[5]![1]],
-      [["aws-auth", "migrate", "--cluster-name", "prod", "--apply", "--help"], PATHS[14]![1]],
-      [["access", "explain", "--cluster-name", "prod", "--aws-auth-file", "-", "-h"], PATHS[16]![1]],
+      [["token", "-i", "prod", "-vh"], titleOf("token")],
+      [["cache", "clear", "--cluster-name", "prod", "--help"], titleOf("cache", "clear")],
+      [["decode", "-", "--bogus", "--help"], titleOf("decode")],
+      [["aws-auth", "explain", "--arn", "arn:aws:iam::111122223333:role/x", "-h"], titleOf("aws-auth", "explain")],
+      [["kubeconfig", "--cluster-name", "prod", "--server", "https://x", "--certificate-authority-data", "AAAA", "--help"], titleOf("kubeconfig")],
+      [["convert-kubeconfig", "--kubeconfig", kubeconfig(), "-h"], titleOf("convert-kubeconfig")],
+      [["whoami", "--cluster-name", "prod", "--access-entry", "-h"], titleOf("whoami")],
+      [["aws-auth", "migrate", "--cluster-name", "prod", "--apply", "--help"], titleOf("aws-auth", "migrate")],
+      [["access", "explain", "--cluster-name", "prod", "--aws-auth-file", "-", "-h"], titleOf("access", "explain")],
     ];
     for (const [args, title] of cases) expectNothingDone(await runCli(args, env, openStdin), title);
   });
 
   it("whoami --help with no credentials and an unreachable STS exits 0 at once", async () => {
     const r = await runCli(["whoami", "--help"], env, openStdin);
-    expectNothingDone(r, PATHS[5]![1]);
+    expectNothingDone(r, titleOf("whoami"));
     expect(r.ms).toBeLessThan(5_000);
     // The same without --help does try, and fails: what --help must never do.
     const tried = await runCli(["whoami"], env);

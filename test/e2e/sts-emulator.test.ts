@@ -124,7 +124,7 @@ describe("via the AWS SDK (header-signed POST, XML replies)", () => {
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(emulator.calls).toMatchObject({ GetCallerIdentity: 1, Rejected: 0 });
     expect(emulator.requests).toEqual([
-      { action: "GetCallerIdentity", status: 200, host: `127.0.0.1:${emulator.port}`, accessKeyId: alice.accessKeyId },
+      { action: "GetCallerIdentity", status: 200, host: `127.0.0.1:${emulator.port}`, accessKeyId: alice.accessKeyId, region: "us-east-1" },
     ]);
   });
 
@@ -354,7 +354,7 @@ describe("presigned GetCallerIdentity URLs (k8s-aws-v1 tokens)", () => {
     });
     expect(res.headers["x-amzn-requestid"]).toBe(body.GetCallerIdentityResponse.ResponseMetadata.RequestId);
     expect(emulator.requests).toEqual([
-      { action: "GetCallerIdentity", status: 200, host: REAL_STS_HOST, clusterId: CLUSTER, accessKeyId: alice.accessKeyId },
+      { action: "GetCallerIdentity", status: 200, host: REAL_STS_HOST, clusterId: CLUSTER, accessKeyId: alice.accessKeyId, region: "us-east-1" },
     ]);
   });
 

@@ -74,6 +74,8 @@ export interface EmulatorRequestLog {
   clusterId?: string;
   /** Access key id from the credential scope, when one was given. */
   accessKeyId?: string;
+  /** The region of the credential scope, when one was given: which region's STS the client meant to call. */
+  region?: string;
 }
 
 export interface StsEmulator {
@@ -714,9 +716,10 @@ interface Reply {
   resultJson?: Record<string, unknown>;
 }
 
-function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: { action: string; accessKeyId?: string }): Principal {
+function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: { action: string; accessKeyId?: string; region?: string }): Principal {
   const auth = readAuth(parsed);
   log.accessKeyId = auth.accessKeyId;
+  log.region = auth.scope.split("/")[1]!;
   return authenticate(state, parsed, auth, log.action);
 }
 

@@ -481,10 +481,16 @@ function formatAmzDate(date: Date): string {
 // ---------------------------------------------------------------------------
 
 /**
- * Header-signed requests may be this far off the server clock either way
- * (STS: 5 minutes); presigned URLs may be dated this far into the future.
+ * STS's clock window: a header-signed request may be dated this far off its
+ * clock either way, and a presigned URL this far into its future. Many AWS
+ * services allow 5 minutes; STS allows 15, in both directions, for both
+ * styles, as its own refusals say: "Signature expired: … (… - 15 min.)" for
+ * header-signed GetCallerIdentity and AssumeRole (aws/aws-cli#6676,
+ * devsecops/bootcamp#101), "Signature not yet current: … (… + 15 min.)" for
+ * header-signed GetCallerIdentity (a Terraform provider's report) and for a
+ * k8s-aws-v1 token dated in the future (what decode predicts).
  */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 /** STS honours a presigned GetCallerIdentity for 15 minutes whatever X-Amz-Expires says. */
 const PRESIGNED_GET_CALLER_IDENTITY_MS = 15 * 60_000;
 

@@ -21,9 +21,17 @@ export function profileName(flag: string | undefined, env: Env): string {
   return flag || env["AWS_PROFILE"] || "default";
 }
 
-/** The profile's keys, the config file winning over the credentials file, as in the SDK. */
+/**
+ * The profile's keys, the credentials file winning over the config file for
+ * every key, as the SDK's credential chain merges them (parseKnownFiles) and
+ * as the SDK's clients read `region`; botocore (so `aws eks get-token`) lets
+ * it win for every key, endpoint settings too (`use_fips_endpoint`,
+ * `endpoint_url`, `services`, `sts_regional_endpoints`: the known-answer
+ * vectors files-disagree-*), where the SDK's clients would read the config
+ * file's. The token follows the AWS CLI.
+ */
 export function profileSection(config: SharedConfig, profile: string): Record<string, string | undefined> {
-  return { ...(config.credentialsFile[profile] ?? {}), ...(config.configFile[profile] ?? {}) };
+  return { ...(config.configFile[profile] ?? {}), ...(config.credentialsFile[profile] ?? {}) };
 }
 
 /** The chain's profile walk stops here, as a cycle or a runaway chain fails in the SDK anyway. */

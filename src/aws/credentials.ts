@@ -127,18 +127,26 @@ function hostOf(settings: EndpointSettings, fallback: string): string {
   }
 }
 
-async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): Promise<STSClient> {
-  const { STSClient, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
-  return new STSClient({
+/**
+ * Where every STS call goes: the host the token is signed for (region, FIPS,
+ * dual-stack, legacy global endpoint, endpoint override), the way botocore
+ * sends all of a session's STS calls, role chains' included, to the STS of
+ * the region its client was made for (`aws eks get-token --region R` assumes a
+ * profile's role_arn at sts.R, whatever region the profile names).
+ */
+function stsConfig(settings: EndpointSettings) {
+  return {
     region: settings.region,
-    credentials,
     useFipsEndpoint: settings.useFips,
     useDualstackEndpoint: settings.useDualstack,
     useGlobalEndpoint: settings.useGlobalEndpoint,
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    logger: sdkLogger(logger),
-    ...clientLimits(new BoundedHttpHandler(sdkLogger(logger))),
-  });
+  };
+}
+
+async function stsClient(credentials: AwsCredentialIdentity, settings: EndpointSettings, logger: Logger): Promise<STSClient> {
+  const { STSClient, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
+  return new STSClient({ ...stsConfig(settings), credentials, logger: sdkLogger(logger), ...clientLimits(new BoundedHttpHandler(sdkLogger(logger))) });
 }
 
 /** The caller's session name: the part after ":" in an assumed-role UserId (what aws-iam-authenticator forwards). */
@@ -173,14 +181,24 @@ async function environmentFirst(request: CredentialRequest, env: Readonly<Record
  */
 async function fromChain(request: CredentialRequest, deps: CredentialDeps): Promise<AwsCredentialIdentity> {
   const { logger } = deps;
-  const { fromNodeProviderChain, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
+  const { fromNodeProviderChain, getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity, BoundedHttpHandler } = await import("../bundles/sdk-chain.js");
   const trace: ChainTrace = { providerErrors: [], handler: new BoundedHttpHandler(sdkLogger(logger)) };
   const chainLogger = sdkLogger(logger, (reason) => trace.providerErrors.push(reason));
   const deadline = request.credentialProcess === undefined ? new Deadline(CREDENTIAL_CHAIN_MS, () => chainTimeout(request, trace.handler)) : undefined;
+  const clients = { logger: chainLogger, ...clientLimits(trace.handler) };
+  // Our own role assumers: the SDK's would take a profile's region over the
+  // cluster's (botocore does not), and the one for a profile's
+  // web_identity_token_file is built without clientConfig, so without our
+  // handler and its deadlines.
+  const sts = { ...stsConfig(request.endpoint), ...clients };
   const provider = fromNodeProviderChain({
     ...(request.profile ? { profile: request.profile } : {}),
     logger: chainLogger,
-    clientConfig: { region: request.endpoint.region, logger: chainLogger, ...clientLimits(trace.handler) },
+    // No region here: the SSO client takes clientConfig.region over the
+    // profile's sso_region (credential-provider-sso), and SSO lives only there.
+    clientConfig: clients,
+    roleAssumer: getDefaultRoleAssumer(sts),
+    roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(sts),
     mfaCodeProvider: async (serial: string) => {
       if (!request.interactive) {
         throw new EksTokenError("mfa-unavailable", `could not get an MFA code for ${serial}: no terminal to ask on`, {
@@ -197,7 +215,9 @@ async function fromChain(request: CredentialRequest, deps: CredentialDeps): Prom
   });
   const restoreConsole = consoleToDebug(logger);
   try {
-    return await (deadline ? deadline.race(provider()) : provider());
+    // The region of the client that asks, for providers with no region of their own (`aws login`'s sign-in client).
+    const asked = provider({ callerClientConfig: { region: async () => request.endpoint.region } });
+    return await (deadline ? deadline.race(asked) : asked);
   } catch (error) {
     throw chainError(error, request, trace);
   } finally {

@@ -7,6 +7,7 @@
  */
 const ENDPOINT = "eksTokenEndpoint";
 const PROBLEM = "eksTokenProblem";
+const ANSWER_STATUS = "eksTokenAnswerStatus";
 
 export type EndpointFailure = Error & { [ENDPOINT]: string; [PROBLEM]: string };
 
@@ -29,6 +30,24 @@ export function endpointFailure(endpoint: string, problem: string, kind: "timeou
 export function atEndpoint(error: Error, endpoint: string): Error {
   if (!(ENDPOINT in error)) Object.assign(error, { [ENDPOINT]: endpoint, [PROBLEM]: firstLine(error.message) });
   return error;
+}
+
+/**
+ * Marks a failure met while reading an answer's body, once its status line
+ * and headers had arrived: the endpoint was reached, its answer could not be
+ * read. Our own limits name themselves; anything else (a reset, a close
+ * before Content-Length was reached) is said to have broken off.
+ */
+export function duringAnswer(error: Error, endpoint: string, status: number, bytes: number): Error {
+  const broke = `the connection broke off after ${bytes} ${bytes === 1 ? "byte" : "bytes"} of its HTTP ${status} answer (${firstLine(error.message)})`;
+  if (!(ENDPOINT in error)) Object.assign(error, { [ENDPOINT]: endpoint, [PROBLEM]: broke });
+  return Object.assign(error, { [ANSWER_STATUS]: status });
+}
+
+/** The HTTP status of the answer a failure broke into (duringAnswer), if it came after the headers. */
+export function answerStatusOf(error: unknown): number | undefined {
+  const value = typeof error === "object" && error !== null ? (error as Record<string, unknown>)[ANSWER_STATUS] : undefined;
+  return typeof value === "number" ? value : undefined;
 }
 
 function field(error: unknown, name: string): string | undefined {

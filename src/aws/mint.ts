@@ -10,7 +10,7 @@ import { getSSOTokenFilepath } from "@smithy/core/config";
 import { credentialProcessOf, endpointSettings, type Env } from "./config.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
-import { loadAwsSettings, missingProfile, profileExists } from "./shared-config.js";
+import { loadAwsSettings, missingProfile } from "./shared-config.js";
 import { EksTokenError } from "../cli/errors.js";
 import { fileStates } from "../cache/file-state.js";
 import { identitySources, type TokenCachePaths } from "../cache/identity-sources.js";
@@ -54,7 +54,8 @@ function tokenCachePaths(env: Env): TokenCachePaths {
 export async function mintToken(request: MintRequest, deps: CredentialDeps): Promise<MintedToken> {
   const { logger } = deps;
   const { shared, profileLabel, section, region, regionFrom } = await loadAwsSettings(request, request.env);
-  if (request.profile && !profileExists(shared, request.profile)) throw missingProfile(request.profile);
+  const missing = missingProfile(request.profile, request.env, shared);
+  if (missing) throw missing;
   validateRegion(region, regionFrom);
   const settings = endpointSettings(region, request.env, section, shared);
   const endpoint = resolveStsEndpoint(settings);

@@ -45,13 +45,25 @@ export async function loadAwsSettings(flags: { region?: string | undefined; prof
 }
 
 /** A profile named in either file. */
-export function profileExists(shared: SharedConfig, profile: string): boolean {
+function profileExists(shared: SharedConfig, profile: string): boolean {
   return shared.configFile[profile] !== undefined || shared.credentialsFile[profile] !== undefined;
 }
 
-/** --profile names a profile that is in neither file. */
-export function missingProfile(profile: string): EksTokenError {
-  return new EksTokenError("no-credentials", `could not find profile ${profile} in the AWS config or credentials file`, {
-    hint: `check the name (aws configure list-profiles) or run aws configure --profile ${profile}`,
+/**
+ * The profile named by --profile or AWS_PROFILE, when it is in neither file:
+ * an error, as in the AWS CLI ("The config profile (X) could not be found").
+ * The SDK's chain would pass on to the next source, and the machine's own
+ * identity (container credentials, instance metadata) would sign instead.
+ */
+export function missingProfile(flag: string | undefined, env: Env, shared: SharedConfig): EksTokenError | undefined {
+  const profile = flag || env["AWS_PROFILE"];
+  if (!profile || profileExists(shared, profile)) return undefined;
+  if (flag) {
+    return new EksTokenError("no-credentials", `could not find profile ${profile} in the AWS config or credentials file`, {
+      hint: `check the name (aws configure list-profiles) or run aws configure --profile ${profile}`,
+    });
+  }
+  return new EksTokenError("no-credentials", `could not find profile ${profile} (AWS_PROFILE) in the AWS config or credentials file`, {
+    hint: "check the name (aws configure list-profiles), or unset AWS_PROFILE",
   });
 }

@@ -5,5 +5,5 @@
  * With them, the request handler all their requests go through.
  */
 export { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-export { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+export { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity } from "@aws-sdk/client-sts";
 export { BoundedHttpHandler } from "../aws/http-handler.js";

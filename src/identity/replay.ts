@@ -5,7 +5,7 @@
  * function (sts-fetch.ts in the CLI) so tests can route it to the loopback
  * STS emulator.
  */
-import { failedEndpoint, failureProblem } from "../aws/endpoint-failure.js";
+import { answerStatusOf, failedEndpoint, failureProblem } from "../aws/endpoint-failure.js";
 import { EksTokenError } from "../cli/errors.js";
 import { CLUSTER_ID_HEADER } from "../token/encoding.js";
 import { canonicalize } from "./canonical.js";
@@ -98,6 +98,12 @@ export function identityFromAnswer(answer: { Arn?: unknown; Account?: unknown; U
  * Replay the presigned request with the cluster id header, exactly as the
  * server does (GET, x-k8s-aws-id, Accept: application/json), and read the
  * identity from STS's answer.
+ *
+ * No answer, or one whose body could not be read (cut off, too slow, too
+ * big), is exit 5 "unreachable": the network path is to blame, not the
+ * token. The server calls both an STS error ("error during GET", "error
+ * reading HTTP result": pkg/token TestVerifyHTTPError, TestVerifyBodyReadError)
+ * and refuses the token, as verify does; the status tells the user where to look.
  */
 export async function replayToSts(url: string, clusterId: string, fetchSts: StsFetch): Promise<Identity> {
   let response: StsResponse;
@@ -107,8 +113,9 @@ export async function replayToSts(url: string, clusterId: string, fetchSts: StsF
     const host = urlFacts(url).host;
     const dialled = failedEndpoint(error);
     const at = dialled && dialled !== host ? `${host} through ${dialled}` : host;
-    throw new EksTokenError("unreachable", `could not reach STS at ${at}: ${failureProblem(error)}`, {
-      hint: "check the network path to STS",
+    const answered = answerStatusOf(error) !== undefined;
+    throw new EksTokenError("unreachable", `${answered ? `could not read STS's answer from ${at}` : `could not reach STS at ${at}`}: ${failureProblem(error)}`, {
+      hint: answered ? "check the network path to STS (a proxy or firewall may be cutting or holding the connection), then try again" : "check the network path to STS",
       cause: error,
     });
   }

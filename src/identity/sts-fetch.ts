@@ -11,7 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { AnswerGuard } from "../aws/answer-guard.js";
-import { atEndpoint } from "../aws/endpoint-failure.js";
+import { atEndpoint, duringAnswer } from "../aws/endpoint-failure.js";
 import { MAX_ANSWER_BYTES, REPLAY_MS } from "../cli/limits.js";
 import type { StsFetch } from "./replay.js";
 
@@ -34,9 +34,13 @@ export function httpStsFetch(options: { connectTo?: string } = {}): StsFetch {
         },
         (response) => {
           const chunks: Buffer[] = [];
+          let bytes = 0;
           guard
             .capBody(response)
-            .on("data", (chunk: Buffer) => chunks.push(chunk))
+            .on("data", (chunk: Buffer) => {
+              bytes += chunk.length;
+              chunks.push(chunk);
+            })
             .on("end", () =>
               resolve({
                 status: response.statusCode ?? 0,
@@ -44,7 +48,7 @@ export function httpStsFetch(options: { connectTo?: string } = {}): StsFetch {
                 ...(response.headers.date ? { date: response.headers.date } : {}),
               }),
             )
-            .on("error", (error) => reject(atEndpoint(error, endpoint)));
+            .on("error", (error) => reject(duringAnswer(error, endpoint, response.statusCode ?? 0, bytes)));
         },
       );
       const guard = new AnswerGuard(endpoint, { answerMs: REPLAY_MS, maxBytes: MAX_ANSWER_BYTES }, (error) => request.destroy(error));

@@ -77,14 +77,15 @@ export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, lo
   if (!dryRun && files.length === 1) checkWritable(files[0]!, first.stat);
 
   // The SDK's config loader is loaded only here: --help and usage errors never need it.
-  const { loadAwsSettings, missingProfile, profileExists } = await import("../aws/shared-config.js");
+  const { loadAwsSettings, missingProfile } = await import("../aws/shared-config.js");
   const settings = await loadAwsSettings({ region: values.region, profile: values.profile }, deps.env);
   validateRegion(settings.region, settings.regionFrom);
   // Like aws eks update-kubeconfig: the profile in use (flag or AWS_PROFILE) is written into the entry.
   const profile = values.profile || deps.env["AWS_PROFILE"] || undefined;
-  if (values.profile && !profileExists(settings.shared, values.profile)) {
-    if (values.server === undefined) throw missingProfile(values.profile);
-    logger.warn(`profile ${values.profile} is not in the AWS config files; kubectl will fail until it is`);
+  const missing = missingProfile(values.profile, deps.env, settings.shared);
+  if (missing) {
+    if (values.server === undefined) throw missing;
+    logger.warn(`profile ${profile} is not in the AWS config files; kubectl will fail until it is`);
   }
   const cluster =
     values.server !== undefined

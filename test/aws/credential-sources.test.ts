@@ -85,6 +85,25 @@ describe("credential sources", () => {
     expect(seen[0]).toBe("PUT /latest/api/token");
   });
 
+  // The SDK's chain passes a missing profile on to the next source, so a machine's own identity (pod,
+  // instance) answered for a mistyped or unconfigured AWS_PROFILE; the AWS CLI refuses, as for --profile.
+  it("AWS_PROFILE naming no profile is refused, not answered by the next source", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({ AccessKeyId: "ASIAPODIDENTITY00001", SecretAccessKey: "s", Token: "pod-session", Expiration: expiration() }),
+      );
+    });
+    mkdirSync(join(box.home, ".aws"), { recursive: true });
+    writeFileSync(join(box.home, ".aws", "config"), "[profile prod-admin]\nregion = us-east-1\n");
+    const r = await runCli(["-i", "c", "--output", "token"], { ...box.env, AWS_PROFILE: "prod-admn", AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/v1/credentials` });
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(
+      "eks-token: could not find profile prod-admn (AWS_PROFILE) in the AWS config or credentials file — check the name (aws configure list-profiles), or unset AWS_PROFILE",
+    );
+    expect(r.status).toBe(3);
+    expect(seen).toEqual([]);
+  });
+
   it("credentials that expire within a minute are refused rather than printed", async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end(

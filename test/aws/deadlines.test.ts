@@ -100,6 +100,27 @@ describe.concurrent("AWS calls end by a deadline", { timeout: 45_000 }, () => {
       expect(endpoint.requests[0]).toBe("POST /");
     }));
 
+  // The SDK builds the STS clients of these two itself; ours are given to it, with our handler.
+  it("a profile's role_arn with source_profile against an STS endpoint that dribbles", async () =>
+    withStandIn("dribble", async (endpoint, box) => {
+      writeAws(box, "config", `[profile chained]\nrole_arn = ${ROLE}\nsource_profile = base\nregion = eu-west-1\n`);
+      writeAws(box, "credentials", `[base]\naws_access_key_id = ${EXAMPLE_KEYS.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${EXAMPLE_KEYS.AWS_SECRET_ACCESS_KEY}\n`);
+      const results = await runBoth(["-i", "c", "--no-cache", "--profile", "chained"], { ...box.env, AWS_ENDPOINT_URL_STS: endpoint.url });
+      expectBoundedFailure(results, endpoint, /^eks-token: could not get AWS credentials: \S+ did not finish its answer within 5 s/);
+      expect(endpoint.requests[0]).toBe("POST /");
+    }));
+
+  // Its STS client used to get no handler at all: the chain's deadline then blamed instance metadata.
+  it("a profile's web_identity_token_file against an STS endpoint that dribbles", async () =>
+    withStandIn("dribble", async (endpoint, box) => {
+      const tokenFile = join(box.home, "web-identity-token");
+      writeFileSync(tokenFile, "eyJ.web-identity.token");
+      writeAws(box, "config", `[profile pod]\nrole_arn = ${ROLE}\nweb_identity_token_file = ${tokenFile}\nregion = eu-west-1\n`);
+      const results = await runBoth(["-i", "c", "--no-cache", "--profile", "pod"], { ...box.env, AWS_ENDPOINT_URL_STS: endpoint.url });
+      expectBoundedFailure(results, endpoint, /^eks-token: could not get AWS credentials: \S+ did not finish its answer within 5 s/);
+      expect(endpoint.requests[0]).toBe("POST /");
+    }));
+
   it.each<Misbehaviour>(["silent", "dribble"])("container credentials (EKS Pod Identity) from an endpoint that is %s", async (mode) =>
     withStandIn(mode, async (endpoint, box) => {
       const results = await runBoth(["-i", "c", "--no-cache"], {

@@ -13,6 +13,7 @@ import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "../support/c
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/pod-role`;
 const MFA_ROLE = `arn:aws:iam::${ACCOUNT}:role/needs-mfa`;
 const MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/alice`;
+const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;
 
 let cluster: FakeCluster;
 let box: Sandbox;
@@ -25,6 +26,7 @@ beforeAll(async () => {
     roles: [
       { arn: POD_ROLE, webIdentityToken: "eyJhbGciOiJSUzI1NiJ9.projected-sa-token.sig" },
       { arn: MFA_ROLE, mfaSerial: MFA_SERIAL, mfaCode: "123456" },
+      { arn: DEPLOY_ROLE },
     ],
     mappings: [],
   });
@@ -32,7 +34,10 @@ beforeAll(async () => {
   env = { ...box.env, AWS_ENDPOINT_URL_STS: cluster.sts.url, NODE_EXTRA_CA_CERTS: cluster.ca.caFile, AWS_REGION: "us-east-1" };
   mkdirSync(join(box.home, ".aws"), { recursive: true });
   writeFileSync(join(box.home, ".aws", "credentials"), `[base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
-  writeFileSync(join(box.home, ".aws", "config"), `[profile mfa]\nrole_arn = ${MFA_ROLE}\nsource_profile = base\nmfa_serial = ${MFA_SERIAL}\n`);
+  writeFileSync(
+    join(box.home, ".aws", "config"),
+    `[profile mfa]\nrole_arn = ${MFA_ROLE}\nsource_profile = base\nmfa_serial = ${MFA_SERIAL}\n[profile chained]\nrole_arn = ${DEPLOY_ROLE}\nsource_profile = base\nregion = eu-west-1\n`,
+  );
 });
 
 afterAll(async () => {
@@ -70,6 +75,24 @@ describe("credentials through STS", () => {
     expect(cluster.sts.calls["AssumeRoleWithWebIdentity"]).toBe(before + 1);
     expect(tokenUrl(r.stdout.trim()).searchParams.get("X-Amz-Credential")).toMatch(/^ASIA/);
     expect(r.stderr).not.toContain("projected-sa-token");
+  });
+
+  // The region of a role chain's AssumeRole, as `aws eks get-token` (botocore) chooses it: the region its
+  // STS client was made for (--region, else the environment, else the profile's), not the profile's region
+  // first, as the SDK's own role assumer would. Seen in the credential scope the emulator received.
+  it.each([
+    ["the profile's region", [], {}, "eu-west-1"],
+    ["--region", ["--region", "us-west-2"], {}, "us-west-2"],
+    ["AWS_REGION", [], { AWS_REGION: "ca-central-1" }, "ca-central-1"],
+  ])("role_arn with source_profile: AssumeRole is signed for the cluster's region (%s)", async (_name, args, extra, region) => {
+    const { AWS_REGION: _unset, ...noRegion } = env;
+    const before = cluster.sts.requests.length;
+    const r = await runCli(["-i", "c", "--profile", "chained", "--output", "token", "--no-cache", ...args], { ...noRegion, ...extra });
+    // Nothing but the warning every token for a custom STS endpoint gets.
+    expect(r.stderr.split("\n").filter((line) => line && !/custom STS endpoint/.test(line))).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(cluster.sts.requests.slice(before).map((q) => `${q.action} ${q.region} ${q.status}`)).toEqual([`AssumeRole ${region} 200`]);
+    expect(tokenUrl(r.stdout.trim()).searchParams.get("X-Amz-Credential")).toMatch(new RegExp(`^ASIA\\w+/\\d{8}/${region}/sts/`));
   });
 
   it("MFA: prompts on the terminal (stderr), reads the code from /dev/tty, assumes the role", async () => {

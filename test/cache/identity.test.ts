@@ -11,7 +11,7 @@
  * and the STS emulator for web identity.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ARTIFACTS, runCli as run, sandbox, tokenUrl, type Sandbox } from "../support/cli.js";
@@ -43,6 +43,7 @@ const CONTAINER: Record<string, string> = {
 const SSO_ALICE = "ASIASSOALICE00000001";
 const SSO_BOBBY = "ASIASSOBOBBY00000001";
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/pod-role`;
+const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;
 const SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.service-account-a.sig";
 
 let container: LoopbackServer;
@@ -58,7 +59,7 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ AccessKeyId: accessKeyId, SecretAccessKey: "s", Token: "t", Expiration: inHour() }));
   });
   portal = await startSsoPortal({ "alice-access-token": SSO_ALICE, "bobby-access-token": SSO_BOBBY });
-  cluster = await startFakeCluster({ clusterId: "c", users: [ALICE], roles: [{ arn: POD_ROLE, webIdentityToken: SA_TOKEN }], mappings: [] });
+  cluster = await startFakeCluster({ clusterId: "c", users: [ALICE], roles: [{ arn: POD_ROLE, webIdentityToken: SA_TOKEN }, { arn: DEPLOY_ROLE }], mappings: [] });
 });
 afterAll(async () => {
   await container?.close();
@@ -91,6 +92,22 @@ describe.each(ARTIFACTS)("$name", (artifact) => {
     expect(signer((await token([], env)).stdout)).toBe("ASIAPROCESSOTHER0002");
     const list = await run(["cache", "list"], env, { command: artifact.command });
     expect(list.stdout).toMatch(/c\s+us-east-1\s+-\s+proc\s+-\s+-\s+not cached: credential_process/);
+  });
+
+  // The SDK merges a profile's sections with the credentials file winning, so the chain follows its
+  // source_profile; the cache used to follow the config file's, and missed the credential_process on the way.
+  it("a role whose source_profile differs between the files: the credentials file's is followed, and its credential_process is never cached", async () => {
+    const runs = join(box.home, "runs");
+    const script = join(box.home, "creds.sh");
+    const keys = JSON.stringify({ Version: 1, AccessKeyId: ALICE.accessKeyId, SecretAccessKey: ALICE.secretAccessKey });
+    writeFileSync(script, `#!/bin/sh\necho run >> '${runs}'\necho '${keys}'\n`, { mode: 0o755 });
+    writeAws("config", `[profile dev]\nrole_arn = ${DEPLOY_ROLE}\nsource_profile = static\n[profile static]\nregion = us-east-1\n[profile proc]\ncredential_process = ${script}\n`);
+    writeAws("credentials", `[dev]\nsource_profile = proc\n[static]\naws_access_key_id = AKIANOBODYEXAMPLE000\naws_secret_access_key = nobody\n`);
+    const env = { ...box.env, AWS_PROFILE: "dev", AWS_ENDPOINT_URL_STS: cluster.sts.url, NODE_EXTRA_CA_CERTS: cluster.ca.caFile, AWS_REGION: "us-east-1" };
+    for (let i = 0; i < 2; i++) expect((await token([], env)).status).toBe(0);
+    expect(readFileSync(runs, "utf8")).toBe("run\nrun\n");
+    const list = await run(["cache", "list"], env, { command: artifact.command });
+    expect(list.stdout).toMatch(/c\s+us-east-1\s+-\s+dev\s+-\s+-\s+not cached: credential_process/);
   });
 
   describe("container credentials", () => {

@@ -124,7 +124,7 @@ describe("via the AWS SDK (header-signed POST, XML replies)", () => {
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(emulator.calls).toMatchObject({ GetCallerIdentity: 1, Rejected: 0 });
     expect(emulator.requests).toEqual([
-      { action: "GetCallerIdentity", status: 200, host: `127.0.0.1:${emulator.port}`, accessKeyId: alice.accessKeyId },
+      { action: "GetCallerIdentity", status: 200, host: `127.0.0.1:${emulator.port}`, accessKeyId: alice.accessKeyId, region: "us-east-1" },
     ]);
   });
 
@@ -229,21 +229,31 @@ describe("via the AWS SDK (header-signed POST, XML replies)", () => {
     expect(emulator.calls).toMatchObject({ AssumeRole: 1, GetCallerIdentity: 1, Rejected: 1 });
   });
 
-  it("rejects a header-signed request more than 5 minutes off; the SDK corrects itself from the Date header", async () => {
-    clockOffsetMs = 6 * 60_000;
+  it("accepts a header-signed request up to 15 minutes off either way, as STS does", async () => {
+    for (const minutes of [14, -14]) {
+      clockOffsetMs = minutes * 60_000;
+      await expect(sts(alice).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: alice.arn });
+    }
+    expect(emulator.requests.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it("rejects a header-signed request more than 15 minutes off; the SDK corrects itself from the Date header", async () => {
+    clockOffsetMs = 16 * 60_000;
     const client = sts(alice);
     const err = await sdkError(client.send(new GetCallerIdentityCommand({})));
     expect(err.name).toBe("SignatureDoesNotMatch");
-    expect(err.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expect(err.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
 
     // The SDK took its clock offset from our Date header, so the same client now signs in emulator time.
     await expect(client.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: alice.arn });
 
-    // With retries, the SDK does the same thing transparently.
-    clockOffsetMs = -6 * 60_000;
+    // Dated in the emulator's future, STS's other refusal; with retries, the SDK corrects it transparently.
+    clockOffsetMs = -16 * 60_000;
+    const ahead = await sdkError(sts(alice).send(new GetCallerIdentityCommand({})));
+    expect(ahead.message).toMatch(/^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$/);
     await expect(sts(alice, 2).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: alice.arn });
-    expect(emulator.calls).toMatchObject({ GetCallerIdentity: 2, Rejected: 2 });
-    expect(emulator.requests.map((r) => r.status)).toEqual([403, 200, 403, 200]);
+    expect(emulator.calls).toMatchObject({ GetCallerIdentity: 2, Rejected: 3 });
+    expect(emulator.requests.map((r) => r.status)).toEqual([403, 200, 403, 403, 200]);
   });
 });
 
@@ -354,7 +364,7 @@ describe("presigned GetCallerIdentity URLs (k8s-aws-v1 tokens)", () => {
     });
     expect(res.headers["x-amzn-requestid"]).toBe(body.GetCallerIdentityResponse.ResponseMetadata.RequestId);
     expect(emulator.requests).toEqual([
-      { action: "GetCallerIdentity", status: 200, host: REAL_STS_HOST, clusterId: CLUSTER, accessKeyId: alice.accessKeyId },
+      { action: "GetCallerIdentity", status: 200, host: REAL_STS_HOST, clusterId: CLUSTER, accessKeyId: alice.accessKeyId, region: "us-east-1" },
     ]);
   });
 
@@ -437,11 +447,14 @@ describe("presigned GetCallerIdentity URLs (k8s-aws-v1 tokens)", () => {
     expect((await fetchFromEmulator(url, replayHeaders)).status).toBe(200);
   });
 
-  it("rejects a URL dated more than 5 minutes in the future", async () => {
-    const url = await presign({ credentials: alice, clusterId: CLUSTER, signingDate: minutesFromNow(6) });
+  it("honours a URL dated up to 15 minutes in its future, and refuses one dated later", async () => {
+    const ahead = await presign({ credentials: alice, clusterId: CLUSTER, signingDate: minutesFromNow(14) });
+    expect((await fetchFromEmulator(ahead, replayHeaders)).status).toBe(200);
+
+    const url = await presign({ credentials: alice, clusterId: CLUSTER, signingDate: minutesFromNow(16) });
     const res = await fetchFromEmulator(url, replayHeaders);
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body).Error.Message).toMatch(/^Signature not yet current/);
+    expect(JSON.parse(res.body).Error.Message).toMatch(/^Signature not yet current: .* \+ 15 min\.\)$/);
   });
 
   it("rejects unknown keys and unsigned requests, in XML by default", async () => {

@@ -56,15 +56,18 @@ function expectBoundedFailure(results: CliResult[], endpoint: BadEndpoint, cause
 const CAUSES: Record<Exclude<Misbehaviour, "silent">, RegExp> = {
   dribble: /did not finish its answer within 10 s/,
   endless: /sent an answer over the 1 MiB limit/,
+  cut: /the connection broke off after 30 bytes of its HTTP 200 answer \(.+\)/,
 };
 
 describe.concurrent("the STS replay is bounded in time and size", { timeout: 45_000 }, () => {
-  it.each(["dribble", "endless"] as const)("verify --connect-to an STS that is %s", async (mode) => {
+  // Each breaks down after STS's headers arrived: the answer could not be read (exit 5, as an unreachable STS:
+  // the network path is to blame, not the token; the server calls it an STS error either way, and refuses).
+  it.each(["dribble", "endless", "cut"] as const)("verify --connect-to an STS that is %s", async (mode) => {
     const endpoint = await startBadEndpoint(mode, { tls: { key: ca.key, cert: ca.cert } });
     try {
       const results = await runBoth(["verify", token, "--cluster-id", "prod", "--connect-to", endpoint.host]);
       expectBoundedFailure(results, endpoint, CAUSES[mode]);
-      for (const r of results) expect(r.stderr).toMatch(/^eks-token: could not reach STS at sts\.us-east-1\.amazonaws\.com through 127\.0\.0\.1:\d+: /);
+      for (const r of results) expect(r.stderr).toMatch(/^eks-token: could not read STS's answer from sts\.us-east-1\.amazonaws\.com through 127\.0\.0\.1:\d+: /);
       expect(endpoint.requests[0]).toMatch(/^GET \/\?Action=GetCallerIdentity&/);
       // The size cap stops reading at once: nowhere near the hundreds of megabytes it used to swallow.
       if (mode === "endless") expect(endpoint.bytesSent).toBeLessThan(64 * 1024 * 1024);

@@ -8,6 +8,8 @@
  *            2 seconds, forever (no idle timeout ever fires)
  *   endless  answers 200 with its headers, then an endless body as fast as the
  *            client reads it
+ *   cut      answers 200 with its headers and the start of a JSON body, then
+ *            closes the connection (a proxy or firewall cutting it mid-answer)
  *
  * Raw sockets rather than node:http, so nothing in the server bounds or
  * completes the answer for us.
@@ -16,7 +18,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 
-export type Misbehaviour = "silent" | "dribble" | "endless";
+export type Misbehaviour = "silent" | "dribble" | "endless" | "cut";
 
 export interface BadEndpoint {
   /** http(s)://127.0.0.1:PORT */
@@ -56,8 +58,16 @@ export async function startBadEndpoint(mode: Misbehaviour, options: { tls?: { ke
       socket.off("data", onData);
       state.requests.push(head.slice(0, head.indexOf("\r\n")).split(" ").slice(0, 2).join(" "));
       if (mode === "silent") return;
-      // A content type every client under test accepts; the body never ends, so its syntax never matters.
+      // A content type every client under test accepts; the body never ends (or breaks off), so its syntax never matters.
       socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n");
+      if (mode === "cut") {
+        const start = '{"GetCallerIdentityResponse":{';
+        state.bytesSent += start.length;
+        socket.write(start);
+        // After the bytes have left, and well short of Content-Length (a TLS socket cannot be reset, only closed).
+        setTimeout(() => socket.destroy(), 100);
+        return;
+      }
       if (mode === "dribble") {
         timer = setInterval(() => {
           state.bytesSent++;

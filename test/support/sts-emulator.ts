@@ -74,6 +74,8 @@ export interface EmulatorRequestLog {
   clusterId?: string;
   /** Access key id from the credential scope, when one was given. */
   accessKeyId?: string;
+  /** The region of the credential scope, when one was given: which region's STS the client meant to call. */
+  region?: string;
 }
 
 /** A successful AssumeRole, as CloudTrail would record it (test/support/cloudtrail-records.ts turns it into a record). No secrets. */
@@ -511,10 +513,16 @@ function formatAmzDate(date: Date): string {
 // ---------------------------------------------------------------------------
 
 /**
- * Header-signed requests may be this far off the server clock either way
- * (STS: 5 minutes); presigned URLs may be dated this far into the future.
+ * STS's clock window: a header-signed request may be dated this far off its
+ * clock either way, and a presigned URL this far into its future. Many AWS
+ * services allow 5 minutes; STS allows 15, in both directions, for both
+ * styles, as its own refusals say: "Signature expired: … (… - 15 min.)" for
+ * header-signed GetCallerIdentity and AssumeRole (aws/aws-cli#6676,
+ * devsecops/bootcamp#101), "Signature not yet current: … (… + 15 min.)" for
+ * header-signed GetCallerIdentity (a Terraform provider's report) and for a
+ * k8s-aws-v1 token dated in the future (what decode predicts).
  */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 /** STS honours a presigned GetCallerIdentity for 15 minutes whatever X-Amz-Expires says. */
 const PRESIGNED_GET_CALLER_IDENTITY_MS = 15 * 60_000;
 
@@ -746,9 +754,10 @@ interface Reply {
   resultJson?: Record<string, unknown>;
 }
 
-function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: { action: string; accessKeyId?: string }): Principal {
+function authenticateRequest(state: EmulatorState, parsed: ParsedRequest, log: { action: string; accessKeyId?: string; region?: string }): Principal {
   const auth = readAuth(parsed);
   log.accessKeyId = auth.accessKeyId;
+  log.region = auth.scope.split("/")[1]!;
   return authenticate(state, parsed, auth, log.action);
 }
 

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { endpointSettings } from "../../src/aws/config.js";
+import { loadAwsSettings } from "../../src/aws/shared-config.js";
 import { resolveStsEndpoint } from "../../src/aws/endpoint.js";
 import { formatTimestamp } from "../../src/token/exec-credential.js";
 import { buildToken, presignGetCallerIdentity, rfc3986, tokenExpiry } from "../../src/token/presign.js";
@@ -10,7 +13,12 @@ interface Vector {
   name: string;
   signingDate: string;
   clusterId: string;
-  region: string;
+  /** --region; absent for a profile's vectors, whose files decide it. */
+  region?: string;
+  /** --profile, with the text of its config and credentials files (which set the same keys differently). */
+  profile?: string;
+  config?: string;
+  credentials?: string;
   env: Record<string, string>;
   accessKeyId: string;
   secretAccessKey: string;
@@ -23,14 +31,29 @@ const vectors: Vector[] = JSON.parse(readFileSync(new URL("../vectors/aws-eks-ge
 const noConfig = { configFile: {}, credentialsFile: {} };
 
 describe("known-answer vectors from aws eks get-token", () => {
-  it("covers static keys, a session token, other partitions, FIPS and a cluster name needing encoding", () => {
+  it("covers static keys, a session token, other partitions, FIPS, a cluster name needing encoding, and files that disagree", () => {
     expect(vectors.map((v) => v.name)).toEqual(
-      expect.arrayContaining(["static-keys", "session-token", "partition-aws-cn", "fips", "cluster-needs-url-encoding"]),
+      expect.arrayContaining(["static-keys", "session-token", "partition-aws-cn", "fips", "cluster-needs-url-encoding", "files-disagree-region", "files-disagree-fips"]),
     );
   });
 
+  /** The settings as eks-token reads them: from --region and the environment, or from the vector's profile files. */
+  async function settingsOf(v: Vector) {
+    if (!v.profile) return endpointSettings(v.region!, v.env, {}, noConfig);
+    const dir = mkdtempSync(join(tmpdir(), "eks-token-vector-"));
+    try {
+      writeFileSync(join(dir, "config"), v.config ?? "");
+      writeFileSync(join(dir, "credentials"), v.credentials ?? "");
+      const env = { ...v.env, AWS_CONFIG_FILE: join(dir, "config"), AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials") };
+      const { shared, section, region } = await loadAwsSettings({ profile: v.profile }, env);
+      return endpointSettings(region, env, section, shared);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   it.each(vectors.map((v) => [v.name, v] as const))("%s: same token, byte for byte", async (_name, v) => {
-    const settings = endpointSettings(v.region, v.env, {}, noConfig);
+    const settings = await settingsOf(v);
     const signingDate = new Date(v.signingDate);
     const token = await buildToken({
       credentials: {

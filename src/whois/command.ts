@@ -9,7 +9,7 @@
  * authenticator's with an `aws` object.
  */
 import { clientCredentials } from "../aws/client-credentials.js";
-import { loadAwsSettings, missingProfile, profileExists } from "../aws/shared-config.js";
+import { loadAwsSettings, missingProfile } from "../aws/shared-config.js";
 import { parseDuration, usage } from "../cli/args.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
@@ -131,7 +131,8 @@ async function openTrail(values: Values, deps: Deps, logger: Logger): Promise<{ 
   const roleArn = values["role-arn"] ?? values.role;
   const settings = await loadAwsSettings({ region: values.region, profile: values.profile }, deps.env);
   validateRegion(settings.region, settings.regionFrom);
-  if (values.profile && !profileExists(settings.shared, values.profile)) throw missingProfile(values.profile);
+  const missing = missingProfile(values.profile, deps.env, settings.shared);
+  if (missing) throw missing;
   const resolved = await clientCredentials(
     { ...(values.profile ? { profile: values.profile } : {}), ...(roleArn ? { roleArn } : {}), ...(values["external-id"] ? { externalId: values["external-id"] } : {}) },
     settings,

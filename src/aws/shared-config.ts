@@ -6,8 +6,12 @@
  * DescribeCluster; the callers validate the region and check the profile,
  * each in its own order.
  */
+import { statSync } from "node:fs";
+import { homedir } from "node:os";
 import { loadSharedConfigFiles } from "@smithy/core/config";
+import { awsConfigPaths } from "../cache/key.js";
 import { EksTokenError } from "../cli/errors.js";
+import { formatBytes, MAX_AWS_CONFIG_BYTES } from "../cli/limits.js";
 import { profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./config.js";
 
 export interface AwsSettings {
@@ -22,7 +26,33 @@ export interface AwsSettings {
   regionFrom: string;
 }
 
+/**
+ * The SDK's loader reads these files whole and waits as long as a read
+ * takes: a FIFO nobody writes to (AWS_CONFIG_FILE=/some/pipe) would hang us,
+ * and /dev/zero would eat the memory. So each is looked at first (stat
+ * follows symlinks: dotfile managers link these files): a regular file
+ * under the limit, or absent.
+ */
+function checkConfigFiles(env: Env): void {
+  for (const path of awsConfigPaths(env, env["HOME"] || homedir())) {
+    let problem: string | undefined;
+    try {
+      const stats = statSync(path);
+      if (!stats.isFile()) problem = "it is not a regular file";
+      else if (stats.size > MAX_AWS_CONFIG_BYTES) problem = `it is over the ${formatBytes(MAX_AWS_CONFIG_BYTES)} limit`;
+    } catch {
+      continue; // absent or unreadable: the SDK's loader says so, or does without it
+    }
+    if (problem) {
+      throw new EksTokenError("invalid-input", `could not read the AWS config file ${path}: ${problem}`, {
+        hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
+      });
+    }
+  }
+}
+
 export async function loadSharedConfig(env: Env): Promise<SharedConfig> {
+  checkConfigFiles(env);
   try {
     const files = await loadSharedConfigFiles({
       ...(env["AWS_SHARED_CREDENTIALS_FILE"] ? { filepath: env["AWS_SHARED_CREDENTIALS_FILE"] } : {}),

@@ -38,6 +38,11 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
  */
 export const MAX_STDIN_BYTES = 4 * 1024 * 1024;
 
+/**
+ * An AWS config or credentials file: a few KiB by hand, a few MiB when a tool
+ * writes a profile for every account and role of a large organisation.
+ */
+export const MAX_AWS_CONFIG_BYTES = 16 * 1024 * 1024;
 export const seconds = (ms: number): string => `${ms / 1000} s`;
 const MiB = 1024 * 1024;
 

@@ -112,4 +112,15 @@ describe.each(ARTIFACTS)("bounded input ($name)", (artifact) => {
       expect(r.status).toBe(2);
     }
   });
+
+  it("an AWS config file that is a FIFO nobody writes, or /dev/zero, is refused at once instead of hanging the token", async () => {
+    const fifo = join(box.home, "config-fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const path of [fifo, "/dev/zero"]) {
+      const t = await runCli(["token", "--cluster-name", "prod", "--no-cache"], { ...box.env, AWS_CONFIG_FILE: path }, { command: artifact.command, timeoutMs: LIMIT_MS });
+      expect(t.stdout).toBe("");
+      expect(t.stderr).toBe(`eks-token: could not read the AWS config file ${path}: it is not a regular file — check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE\n`);
+      expect(t.status).toBe(2);
+    }
+  });
 });

@@ -63,6 +63,8 @@ export interface PositionalSpec {
   /** As usage names it: TOKEN, FILE. */
   readonly name: string;
   readonly description: string;
+  /** The only values the parser accepts (help lists them; a shell completes them). */
+  readonly choices?: readonly string[];
   readonly complete?: Completion;
 }
 
@@ -70,6 +72,7 @@ export interface PositionalSpec {
 export interface CommandSpec {
   /** The words after eks-token: "decode", "cache list". */
   readonly name: string;
+  /** The arguments it takes, in order, each at most once: the parser refuses any more. */
   readonly positionals?: readonly PositionalSpec[];
   readonly flags: readonly FlagSpec[];
 }

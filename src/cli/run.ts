@@ -26,7 +26,8 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const help: ShowHelp = async (words) => deps.stdout((await deps.loadTools()).helpText(words));
   try {
     const [first] = argv;
-    if (first === "--version") {
+    // The one call that needs no parsing; with anything else, the token command's parser decides.
+    if (first === "--version" && argv.length === 1) {
       deps.stdout(`${deps.version}\n`);
       return 0;
     }

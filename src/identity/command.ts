@@ -32,7 +32,6 @@ export function extractToken(input: string): string {
 }
 
 async function tokenArgument(positionals: string[], deps: Deps): Promise<string> {
-  if (positionals.length > 1) throw usage("give one token");
   const arg = positionals[0];
   const input = arg === undefined || arg === "-" ? await deps.readStdin() : arg;
   const token = extractToken(input);

@@ -26,7 +26,6 @@ import type { Logger } from "../cli/log.js";
 
 /** --file, or one positional FILE; neither or "-" means standard input. */
 function fileArgument(flag: string | undefined, positionals: string[], command: string): string | undefined {
-  if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`, command);
   if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`, command);
   return flag ?? positionals[0];
 }

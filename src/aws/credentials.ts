@@ -22,6 +22,7 @@ import type { BoundedHttpHandler } from "./http-handler.js";
 import { AWS_MAX_ATTEMPTS, CREDENTIAL_CHAIN_MS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { SigningCredentials } from "../token/presign.js";
+import { sdkLogLine } from "./sdk-log-line.js";
 
 export interface CredentialRequest {
   /** --profile; undefined means AWS_PROFILE or the chain's default. */
@@ -98,7 +99,7 @@ function clientLimits(handler: BoundedHttpHandler) {
  */
 function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
   const debug = (...args: unknown[]) => {
-    const line = args.map(String).join(" ");
+    const line = sdkLogLine(args);
     const reason = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/.exec(line)?.[1];
     if (reason !== undefined) onProviderError?.(reason);
     logger.debug(line);
@@ -114,7 +115,7 @@ function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
  */
 function consoleToDebug(logger: Logger): () => void {
   const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, trace: console.trace };
-  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+  const debug = (...args: unknown[]) => logger.debug(sdkLogLine(args));
   Object.assign(console, { log: debug, info: debug, warn: debug, error: debug, debug, trace: debug });
   return () => Object.assign(console, saved);
 }

@@ -14,6 +14,7 @@
  */
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { ProfileInfo } from "./config.js";
 import { Deadline } from "./deadline.js";
 import type { EndpointSettings } from "./endpoint.js";
 import { chainError, chainTimeout, stsCallError, type ChainTrace } from "./credential-errors.js";
@@ -41,6 +42,8 @@ export interface CredentialRequest {
   /** The environment the SDK's providers read (they read process.env themselves: pass that). */
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
+  /** The profiles of the AWS config files, for what a failure suggests (credential-errors.ts). */
+  profiles?: readonly ProfileInfo[];
 }
 
 export interface CredentialDeps {

@@ -4,7 +4,7 @@
  * token will use, as aws eks update-kubeconfig does; or --server with a CA
  * given by the user, with no AWS call. The EKS client is its own lazy bundle.
  */
-import { credentialProcessOf, endpointSettings } from "../aws/config.js";
+import { credentialProcessOf, endpointSettings, profilesOf } from "../aws/config.js";
 import { firstLine, isNetworkError } from "../aws/endpoint-failure.js";
 import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
@@ -104,6 +104,7 @@ export async function describeCluster(request: DescribeRequest, settings: AwsSet
       interactive: deps.isTerminal(),
       env: deps.env,
       now: deps.now,
+      profiles: profilesOf(settings.shared),
     },
     { logger, promptMfaCode: deps.promptMfaCode },
   );

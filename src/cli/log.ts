@@ -4,6 +4,8 @@
  * a message (an SDK error quoting a URL, a token in a cause) never reaches a
  * terminal or a CI log.
  */
+import { COMPLETE_REQUEST } from "./flags.js";
+
 export interface Logger {
   /** Always shown: warnings the user should act on. */
   warn(message: string): void;
@@ -31,10 +33,11 @@ export function redact(text: string): string {
 /**
  * --verbose (or -v) anywhere among the arguments: decided before parsing, so
  * that a usage error, and a runtime warning emitted before any command runs,
- * follow it too.
+ * follow it too. Never for a completion request (`__complete`), whose words are
+ * half-typed and whose stderr the shell throws away.
  */
 export function verboseRequested(argv: readonly string[]): boolean {
-  return argv.includes("--verbose") || argv.includes("-v");
+  return argv[0] !== COMPLETE_REQUEST && (argv.includes("--verbose") || argv.includes("-v"));
 }
 
 export function createLogger(write: (line: string) => void, verbose: boolean): Logger {

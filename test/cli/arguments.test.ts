@@ -35,4 +35,11 @@ describe("one argument too many is refused, for every command", () => {
     // Among the token command's flags it is still the version, as the parser reads it.
     expect((await runCli(["--cluster-name", "c", "--version"], box.env)).stdout).toBe(alone.stdout);
   });
+
+  it("an argument outside its allowed values is refused the same way", async () => {
+    const r = await runCli(["completion", "tcsh"], box.env);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: "", stderr: "eks-token: unknown SHELL tcsh: expected bash, zsh or fish — see eks-token completion --help\n" });
+    const none = await runCli(["completion"], box.env);
+    expect({ status: none.status, stdout: none.stdout, stderr: none.stderr }).toEqual({ status: 2, stdout: "", stderr: "eks-token: completion needs a shell: bash, zsh or fish — see eks-token completion --help\n" });
+  });
 });

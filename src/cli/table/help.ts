@@ -4,8 +4,8 @@ import { EXIT_OK, HELP, type CommandHelp, type CommandSpec } from "../flags.js";
 export const HELP_COMMAND = {
   name: "help",
   positionals: [
-    { name: "COMMAND", description: "a command (token, cache, decode, …)", complete: "none" },
-    { name: "SUBCOMMAND", description: "a subcommand of cache or aws-auth", complete: "none" },
+    { name: "COMMAND", description: "a command (token, cache, decode, …)", complete: "command" },
+    { name: "SUBCOMMAND", description: "a subcommand of cache or aws-auth", complete: "command" },
   ],
   flags: [HELP],
 } as const satisfies CommandSpec;

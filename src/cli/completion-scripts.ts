@@ -14,8 +14,8 @@
  */
 import type { SHELLS } from "./table/completion.js";
 
-/** bash 4.1 or later: readline splits words at = and :, which the script joins again for eks-token. */
-const BASH = `# eks-token completion for bash 4.1 or later. Load it from ~/.bashrc:
+/** bash 4 or later (compopt): readline splits words at = and :, which the script joins again for eks-token. */
+const BASH = `# eks-token completion for bash 4 or later. Load it from ~/.bashrc:
 #     source <(eks-token completion bash)
 # It asks eks-token what may come next (eks-token __complete WORD...), so it
 # completes whatever commands and flags the installed eks-token has.

@@ -14,7 +14,7 @@ export const COMPLETION_HELP = {
   usage: ["completion bash|zsh|fish"],
   description: `Prints a script that completes eks-token's commands, subcommands and flags in the shell, and their values where they are known offline: --output's formats, the profiles of the AWS config files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), the contexts and EKS clusters of the kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config), files and directories.
 
-The script asks eks-token itself what may come next, so it never goes stale: a newer eks-token completes its new commands and flags with the script already installed. It needs bash 4.1 or later, zsh with compinit, or fish 3.`,
+The script asks eks-token itself what may come next, so it never goes stale: a newer eks-token completes its new commands and flags with the script already installed. It needs bash 4 or later, zsh with compinit, or fish 3.`,
   examples: [
     { command: "source <(eks-token completion bash)", says: "in ~/.bashrc" },
     { command: "source <(eks-token completion zsh)", says: "in ~/.zshrc, after compinit" },

@@ -5,7 +5,7 @@
 // Measures, in one run and interleaved round by round so drift hits every
 // command alike: for the bundle, `node -e 0` (its floor: no Node program
 // starts faster), a cache hit and a --no-cache run with static environment
-// credentials; the same for the single executable against `bun -e 0` of the
+// credentials, and one shell completion (a Tab after --profile); the same for the single executable against `bun -e 0` of the
 // Bun it is made from; a Go exec plugin (gke-gcloud-auth-plugin --version,
 // from the Google Cloud SDK beside kubectl) for scale; and `aws eks get-token`
 // when the AWS CLI is installed. Each with NODE_EXTRA_CA_CERTS set (as on
@@ -61,11 +61,14 @@ const commands = [
   { name: `node -e 0 (${process.version})`, group: "bundle", argv: [process.execPath, "-e", "0"], floor: true },
   { name: "bundle: cache hit", group: "bundle", argv: [process.execPath, cli, "-i", "bench"] },
   { name: "bundle: --no-cache", group: "bundle", argv: [process.execPath, cli, "-i", "bench", "--no-cache"] },
+  // One Tab: what a completion script runs (src/cli/complete.ts), here completing a profile.
+  { name: "bundle: completion", group: "bundle", argv: [process.execPath, cli, "__complete", "whoami", "--profile", ""] },
   ...(bunRuntime
     ? [
         { name: `bun -e 0 (${BUN_VERSION})`, group: "binary", argv: [bunRuntime, "-e", "0"], floor: true },
         { name: "binary: cache hit", group: "binary", argv: [binary, "-i", "bench"] },
         { name: "binary: --no-cache", group: "binary", argv: [binary, "-i", "bench", "--no-cache"] },
+        { name: "binary: completion", group: "binary", argv: [binary, "__complete", "whoami", "--profile", ""] },
       ]
     : []),
   ...(hasGo ? [{ name: "gke-gcloud-auth-plugin --version (Go)", group: "go", argv: [goPlugin, "--version"], go: true }] : []),

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { run } from "./cli/run.js";
 import type { Deps } from "./cli/deps.js";
 import { EksTokenError } from "./cli/errors.js";
+import { runtimeWarningLine, verboseRequested } from "./cli/log.js";
 import { formatBytes, MAX_STDIN_BYTES } from "./cli/limits.js";
 
 declare const EKS_TOKEN_VERSION: string | undefined;
@@ -33,6 +34,8 @@ function writeAll(fd: number, text: string): void {
 // The AWS SDK warns on stderr that future versions will need Node 22; that is
 // our concern, not the kubectl user's, and stderr must stay clean.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+
+const argv = process.argv.slice(2);
 
 const deps: Deps = {
   env: process.env,
@@ -80,11 +83,20 @@ const deps: Deps = {
   },
 };
 
+// Node and Bun print their own runtime warnings ("(node:PID) [DEP0123]
+// DeprecationWarning: …", or NODE_TLS_REJECT_UNAUTHORIZED=0's), followed by
+// advice to rerun with `node --trace-deprecation`, which the executable words
+// as `eks-token --trace-deprecation`, a flag we do not have. stderr is ours:
+// without --verbose such a warning is dropped, with it it is one of our lines.
+// Both runtimes print only through their own "warning" listener, removed here.
+process.removeAllListeners("warning");
+if (verboseRequested(argv)) process.on("warning", (warning) => deps.stderr(runtimeWarningLine(warning)));
+
 // Exit as soon as the command is done (every write above is synchronous, so
 // nothing is lost): a request the SDK gives us no way to cancel (the
 // container-credentials provider's, after the chain's deadline gave up on it)
 // must not keep kubectl waiting after we have answered.
-run(process.argv.slice(2), deps).then(
+run(argv, deps).then(
   (status) => process.exit(status),
   (error: unknown) => {
     writeAll(2, `eks-token: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,7 +6,7 @@
  */
 import type { Deps } from "../cli/deps.js";
 import type { Logger } from "../cli/log.js";
-import { credentialProcessOf, endpointSettings } from "./config.js";
+import { credentialProcessOf, endpointSettings, profilesOf } from "./config.js";
 import type { ResolvedCredentials } from "./credentials.js";
 import type { AwsSettings } from "./shared-config.js";
 
@@ -39,6 +39,7 @@ export async function clientCredentials(
       interactive: deps.isTerminal(),
       env: deps.env,
       now: deps.now,
+      profiles: profilesOf(settings.shared),
     },
     { logger, promptMfaCode: deps.promptMfaCode },
   );

@@ -34,6 +34,25 @@ export function profileSection(config: SharedConfig, profile: string): Record<st
   return { ...(config.configFile[profile] ?? {}), ...(config.credentialsFile[profile] ?? {}) };
 }
 
+/** What the SDK's loader keys the config file's non-profile sections by: "sso-session NAME", "services NAME". */
+const NOT_A_PROFILE = /^(?:sso-session|services)\./;
+
+export interface ProfileInfo {
+  name: string;
+  /** It signs in through IAM Identity Center (sso_session, or the legacy sso_start_url): aws sso login applies. */
+  sso: boolean;
+  region?: string;
+}
+
+/** Every profile of the two files, the config file's first, each once (as aws configure list-profiles lists them). */
+export function profilesOf(config: SharedConfig): ProfileInfo[] {
+  const names = new Set([...Object.keys(config.configFile).filter((key) => !NOT_A_PROFILE.test(key)), ...Object.keys(config.credentialsFile)]);
+  return [...names].map((name) => {
+    const section = profileSection(config, name);
+    return { name, sso: Boolean(section["sso_session"] || section["sso_start_url"]), ...(section["region"] ? { region: section["region"] } : {}) };
+  });
+}
+
 /** The chain's profile walk stops here, as a cycle or a runaway chain fails in the SDK anyway. */
 const MAX_PROFILE_HOPS = 16;
 

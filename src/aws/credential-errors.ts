@@ -7,6 +7,7 @@
 import { CREDENTIAL_CHAIN_MS, seconds } from "../cli/limits.js";
 import { EksTokenError } from "../cli/errors.js";
 import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
+import type { ProfileInfo } from "./config.js";
 import type { BoundedHttpHandler } from "./http-handler.js";
 
 /** What the messages name: a CredentialRequest (credentials.ts) is one. */
@@ -17,6 +18,8 @@ export interface FailureContext {
   roleArn?: string;
   /** The environment the chain read (container and metadata endpoints). */
   env: Readonly<Record<string, string | undefined>>;
+  /** The profiles the AWS config files define: what a "no credentials" hint may suggest. */
+  profiles?: readonly ProfileInfo[];
 }
 
 export function messageOf(error: unknown): string {
@@ -90,7 +93,7 @@ export function chainError(error: unknown, request: FailureContext, trace: Chain
     return new EksTokenError(
       "no-credentials",
       "could not find AWS credentials: tried environment variables, SSO, the shared config and credentials files, credential_process, web identity (IRSA), container credentials and instance metadata",
-      { hint: `run aws configure, or aws sso login --profile ${profile}, or set AWS_PROFILE`, cause: error },
+      { hint: noCredentialsHint(profile, request.profiles ?? []), cause: error },
     );
   }
   if (/Profile .* could not be found|could not resolve credentials using profile|Could not find profile/i.test(message) || /profile/i.test(message) && /not found|could not be found/i.test(message)) {
@@ -103,6 +106,34 @@ export function chainError(error: unknown, request: FailureContext, trace: Chain
     hint: "run with --verbose to see which credential source failed",
     cause: error,
   });
+}
+
+/** At most this many profile names in a hint; aws configure list-profiles has them all. */
+const PROFILES_NAMED = 5;
+
+function someOf(profiles: readonly ProfileInfo[]): string {
+  const named = profiles.slice(0, PROFILES_NAMED).map((p) => p.name);
+  const more = profiles.length - named.length;
+  return more > 0 ? `${named.join(", ")} and ${more} more (aws configure list-profiles)` : named.join(", ");
+}
+
+/**
+ * What to do when no link of the chain had credentials, suggesting only what
+ * applies: the profile in use, if it exists (aws sso login for an SSO one,
+ * aws configure for keys); else the profiles that do exist; else, with none
+ * at all, aws configure.
+ */
+export function noCredentialsHint(profile: string, profiles: readonly ProfileInfo[]): string {
+  const inUse = profiles.find((p) => p.name === profile);
+  if (inUse?.sso) return `run aws sso login --profile ${profile}`;
+  if (profiles.length === 0) return "set up credentials with aws configure (access keys) or aws configure sso (IAM Identity Center)";
+  const others = profiles.filter((p) => p !== inUse);
+  const sso = others.filter((p) => p.sso);
+  const choose = others.length === 0 ? "" : `choose ${inUse ? "another" : "one"} with --profile or AWS_PROFILE (${someOf(others)})`;
+  const login = sso.length === 1 ? `; for ${sso[0]!.name}, aws sso login --profile ${sso[0]!.name} first` : sso.length > 1 ? `; for an SSO profile, aws sso login --profile NAME first` : "";
+  if (!inUse) return `there is no profile ${profile}: ${choose}${login}`;
+  const configure = `add access keys with aws configure${profile === "default" ? "" : ` --profile ${profile}`}`;
+  return `profile ${profile} has no credentials: ${configure}${choose ? `, or ${choose}${login}` : ""}`;
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { ProfileInfo } from "./config.js";
 import { Deadline } from "./deadline.js";
 import type { EndpointSettings } from "./endpoint.js";
 import { chainError, chainTimeout, stsCallError, type ChainTrace } from "./credential-errors.js";
@@ -22,6 +23,7 @@ import type { BoundedHttpHandler } from "./http-handler.js";
 import { AWS_MAX_ATTEMPTS, CREDENTIAL_CHAIN_MS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { SigningCredentials } from "../token/presign.js";
+import { sdkLogLine } from "./sdk-log-line.js";
 
 export interface CredentialRequest {
   /** --profile; undefined means AWS_PROFILE or the chain's default. */
@@ -40,6 +42,8 @@ export interface CredentialRequest {
   /** The environment the SDK's providers read (they read process.env themselves: pass that). */
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
+  /** The profiles of the AWS config files, for what a failure suggests (credential-errors.ts). */
+  profiles?: readonly ProfileInfo[];
 }
 
 export interface CredentialDeps {
@@ -98,7 +102,7 @@ function clientLimits(handler: BoundedHttpHandler) {
  */
 function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
   const debug = (...args: unknown[]) => {
-    const line = args.map(String).join(" ");
+    const line = sdkLogLine(args);
     const reason = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/.exec(line)?.[1];
     if (reason !== undefined) onProviderError?.(reason);
     logger.debug(line);
@@ -114,7 +118,7 @@ function sdkLogger(logger: Logger, onProviderError?: (reason: string) => void) {
  */
 function consoleToDebug(logger: Logger): () => void {
   const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, trace: console.trace };
-  const debug = (...args: unknown[]) => logger.debug(args.map(String).join(" "));
+  const debug = (...args: unknown[]) => logger.debug(sdkLogLine(args));
   Object.assign(console, { log: debug, info: debug, warn: debug, error: debug, debug, trace: debug });
   return () => Object.assign(console, saved);
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { getSSOTokenFilepath } from "@smithy/core/config";
-import { credentialProcessOf, endpointSettings, type Env } from "./config.js";
+import { credentialProcessOf, endpointSettings, profilesOf, type Env } from "./config.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { loadAwsSettings, missingProfile } from "./shared-config.js";
@@ -78,6 +78,7 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
       interactive: request.interactive,
       env: request.env,
       now: request.now,
+      profiles: profilesOf(shared),
     },
     deps,
   );

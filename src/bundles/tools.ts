@@ -6,7 +6,8 @@
 import { usage } from "../cli/args.js";
 import type { Deps } from "../cli/deps.js";
 import { groupWithoutCommand, resolveCommand, runCommand, type ShowHelp } from "../cli/dispatch.js";
-import type { Command } from "../cli/flags.js";
+import { answerCompletion, completionCommand } from "../cli/completion-command.js";
+import { COMPLETE_REQUEST, type Command } from "../cli/flags.js";
 import { helpCommand, helpText } from "../cli/help.js";
 import type { Logger } from "../cli/log.js";
 import { decodeCommand, verifyCommand, whoamiCommand } from "../identity/command.js";
@@ -35,10 +36,12 @@ export const TOOL_COMMANDS: readonly Command[] = [
   serveCommand,
   serveInitCommand,
   whoisCommand,
+  completionCommand,
   helpCommand,
 ];
 
 export async function runTool(argv: string[], deps: Deps, logger: Logger): Promise<number> {
+  if (argv[0] === COMPLETE_REQUEST) return answerCompletion(argv.slice(1), deps);
   const help: ShowHelp = (words) => deps.stdout(helpText(words));
   const found = resolveCommand(argv, TOOL_COMMANDS);
   if (found && "command" in found) return runCommand(found.command, found.argv, deps, logger, help);

@@ -94,12 +94,18 @@ export function helpAsked(argv: readonly string[]): boolean {
   return false;
 }
 
+/** "a, b or c": the allowed values, as usage errors and help name them. */
+export function alternatives(choices: readonly string[]): string {
+  return choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}` : (choices[0] ?? "");
+}
+
 /**
  * Parse a command's arguments by its table entry (flags.ts): the flags it
- * lists and nothing else, positionals only if it takes any, a value outside
- * a flag's choices refused, defaults filled in. Undefined when help was asked
- * for (--help, -h, or -h in a group such as -vh): the caller prints the
- * entry's help and runs nothing, even when other arguments are wrong.
+ * lists and nothing else, no more positionals than it lists, a value outside
+ * a flag's or an argument's choices refused, defaults filled in. Undefined
+ * when help was asked for (--help, -h, or -h in a group such as -vh): the
+ * caller prints the entry's help and runs nothing, even when other arguments
+ * are wrong.
  */
 export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Parsed<S> | undefined {
   const options: Options = {};
@@ -117,11 +123,16 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Pa
   for (const flag of spec.flags) {
     const value = values[flag.name];
     if (typeof value === "string" && flag.choices && !flag.choices.includes(value)) {
-      const expected = flag.choices.length > 1 ? `${flag.choices.slice(0, -1).join(", ")} or ${flag.choices[flag.choices.length - 1]}` : flag.choices[0];
-      throw usage(`unknown --${flag.name} ${value}: expected ${expected}`, spec.name);
+      throw usage(`unknown --${flag.name} ${value}: expected ${alternatives(flag.choices)}`, spec.name);
     }
     if (value === undefined && flag.default !== undefined) values[flag.name] = flag.default;
   }
+  const extra = positionals[spec.positionals?.length ?? 0];
+  if (extra !== undefined) throw usage(`unexpected argument ${extra}`, spec.name);
+  positionals.forEach((value, i) => {
+    const { name, choices } = spec.positionals![i]!;
+    if (choices && !choices.includes(value)) throw usage(`unknown ${name} ${value}: expected ${alternatives(choices)}`, spec.name);
+  });
   return { values, positionals, given } as unknown as Parsed<S>;
 }
 

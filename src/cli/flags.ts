@@ -32,12 +32,19 @@
  * one-line descriptions ride along); their CommandHelp, every other entry,
  * the table itself and the help renderer are reached only from the tools
  * bundle, so that text never costs a cache hit anything.
+ *
+ * Shell completion (src/cli/complete.ts) reads the same entries at run time:
+ * a new command completes as soon as it is listed, with no script to edit.
  */
 import type { Deps } from "./deps.js";
 import type { Logger } from "./log.js";
 
-/** What a shell may offer for a flag's value or an argument (completion scripts read this). */
-export type Completion = "profile" | "context" | "cluster" | "region" | "file" | "directory" | "none";
+/**
+ * What a shell may offer for a flag's value or an argument (src/cli/complete.ts):
+ * the AWS profiles, the kubeconfig's contexts or the clusters it names, regions,
+ * files or directories, the command names (help's arguments), or nothing.
+ */
+export type Completion = "profile" | "context" | "cluster" | "region" | "file" | "directory" | "command" | "none";
 
 export interface FlagSpec {
   /** The long name, without dashes: --cluster-name is "cluster-name". */
@@ -63,6 +70,8 @@ export interface PositionalSpec {
   /** As usage names it: TOKEN, FILE. */
   readonly name: string;
   readonly description: string;
+  /** The only values the parser accepts (help lists them; a shell completes them). */
+  readonly choices?: readonly string[];
   readonly complete?: Completion;
 }
 
@@ -70,6 +79,7 @@ export interface PositionalSpec {
 export interface CommandSpec {
   /** The words after eks-token: "decode", "cache list". */
   readonly name: string;
+  /** The arguments it takes, in order, each at most once: the parser refuses any more. */
   readonly positionals?: readonly PositionalSpec[];
   readonly flags: readonly FlagSpec[];
 }
@@ -130,6 +140,13 @@ export interface Command<S extends CommandSpec = CommandSpec> {
 export function command<S extends CommandSpec>(spec: S, run: (args: Parsed<S>, deps: Deps, logger: Logger) => Promise<number> | number): Command<S> {
   return { spec, run };
 }
+
+/**
+ * The hidden first argument the completion scripts call eks-token with:
+ * `eks-token __complete WORD…` answers what may come next (src/cli/complete.ts).
+ * Not a table entry: no one types it, and help does not list it.
+ */
+export const COMPLETE_REQUEST = "__complete";
 
 // Flags several commands share: one definition each.
 

@@ -6,7 +6,7 @@
  * and exit statuses. Pure. In the tools bundle only: help is never on the
  * cache-hit path.
  */
-import { usage } from "./args.js";
+import { alternatives, usage } from "./args.js";
 import { command, type FlagSpec, type GroupSpec, type TableEntry } from "./flags.js";
 import { COMMANDS, GROUPS } from "./table.js";
 import { HELP_COMMAND } from "./table/help.js";
@@ -44,7 +44,7 @@ export function flagLabel(flag: FlagSpec): string {
 /** The description with what the table says about the value: allowed values, default. */
 export function flagText(flag: FlagSpec): string {
   const notes: string[] = [];
-  if (flag.choices) notes.push(flag.choices.length > 1 ? `${flag.choices.slice(0, -1).join(", ")} or ${flag.choices[flag.choices.length - 1]}` : flag.choices[0]!);
+  if (flag.choices) notes.push(alternatives(flag.choices));
   if (flag.default !== undefined) notes.push(`default: ${flag.default}`);
   else if (flag.fallback !== undefined) notes.push(`default: ${flag.fallback}`);
   return notes.length ? `${flag.description} (${notes.join("; ")})` : flag.description;
@@ -72,7 +72,9 @@ function usageSection(lines: readonly string[]): string {
 /** Arguments, options, examples and exit statuses of one command. */
 function details({ spec, help }: TableEntry, optionsTitle = "Options"): string[] {
   const parts: string[] = [];
-  if (spec.positionals?.length) parts.push(section("Arguments", columns(spec.positionals.map((p) => [p.name, p.description] as const))));
+  if (spec.positionals?.length) {
+    parts.push(section("Arguments", columns(spec.positionals.map((p) => [p.name, p.choices ? `${p.description} (${alternatives(p.choices)})` : p.description] as const))));
+  }
   parts.push(section(optionsTitle, columns(spec.flags.map((flag) => [flagLabel(flag), flagText(flag)] as const))));
   if (help.examples.length) {
     parts.push(section("Examples", help.examples.map((e) => `  ${e.command}${e.says ? `\n      ${wrap(e.says, 6)}` : ""}`).join("\n")));

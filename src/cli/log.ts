@@ -4,6 +4,8 @@
  * a message (an SDK error quoting a URL, a token in a cause) never reaches a
  * terminal or a CI log.
  */
+import { COMPLETE_REQUEST } from "./flags.js";
+
 export interface Logger {
   /** Always shown: warnings the user should act on. */
   warn(message: string): void;
@@ -28,6 +30,16 @@ export function redact(text: string): string {
     .replace(SECRET_KEY, "$1<redacted>");
 }
 
+/**
+ * --verbose (or -v) anywhere among the arguments: decided before parsing, so
+ * that a usage error, and a runtime warning emitted before any command runs,
+ * follow it too. Never for a completion request (`__complete`), whose words are
+ * half-typed and whose stderr the shell throws away.
+ */
+export function verboseRequested(argv: readonly string[]): boolean {
+  return argv[0] !== COMPLETE_REQUEST && (argv.includes("--verbose") || argv.includes("-v"));
+}
+
 export function createLogger(write: (line: string) => void, verbose: boolean): Logger {
   return {
     verbose,
@@ -37,4 +49,14 @@ export function createLogger(write: (line: string) => void, verbose: boolean): L
       if (verbose) write(`eks-token: ${redact(message)}\n`);
     },
   };
+}
+
+/**
+ * A runtime warning of Node or Bun (process "warning" event: a deprecation, an
+ * insecure NODE_TLS_REJECT_UNAUTHORIZED) as one of our lines, for --verbose:
+ * "DeprecationWarning [DEP0123]: Setting the TLS ServerName…".
+ */
+export function runtimeWarningLine(warning: Error & { code?: unknown }): string {
+  const code = typeof warning.code === "string" ? ` [${warning.code}]` : "";
+  return `eks-token: ${redact(`${warning.name}${code}: ${warning.message}`)}\n`;
 }

@@ -15,18 +15,18 @@ import type { Deps } from "./deps.js";
 import { groupWithoutCommand, resolveCommand, runCommand, type ShowHelp } from "./dispatch.js";
 import { EksTokenError } from "./errors.js";
 import type { Command } from "./flags.js";
-import { createLogger, redact } from "./log.js";
+import { createLogger, redact, verboseRequested } from "./log.js";
 
 /** The commands this bundle runs (the tools bundle runs the rest). */
 export const MAIN_COMMANDS: readonly Command[] = [tokenCommand, cacheListCommand, cacheClearCommand];
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
-  const verboseRequested = argv.includes("--verbose") || argv.includes("-v");
-  const logger = createLogger(deps.stderr, verboseRequested);
+  const logger = createLogger(deps.stderr, verboseRequested(argv));
   const help: ShowHelp = async (words) => deps.stdout((await deps.loadTools()).helpText(words));
   try {
     const [first] = argv;
-    if (first === "--version") {
+    // The one call that needs no parsing; with anything else, the token command's parser decides.
+    if (first === "--version" && argv.length === 1) {
       deps.stdout(`${deps.version}\n`);
       return 0;
     }

@@ -7,6 +7,7 @@
  */
 import type { GroupSpec, TableEntry } from "./flags.js";
 import { CACHE, CACHE_CLEAR, CACHE_CLEAR_HELP, CACHE_LIST, CACHE_LIST_HELP } from "./table/cache.js";
+import { COMPLETION, COMPLETION_HELP } from "./table/completion.js";
 import { HELP_COMMAND, HELP_COMMAND_HELP } from "./table/help.js";
 import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from "./table/identity.js";
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: SERVE, help: SERVE_HELP },
   { spec: SERVE_INIT, help: SERVE_INIT_HELP },
   { spec: WHOIS, help: WHOIS_HELP },
+  { spec: COMPLETION, help: COMPLETION_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];
 

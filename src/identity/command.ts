@@ -34,7 +34,6 @@ export function extractToken(input: string): string {
 }
 
 async function tokenArgument(positionals: string[], deps: Deps): Promise<string> {
-  if (positionals.length > 1) throw usage("give one token");
   const arg = positionals[0];
   const input = arg === undefined || arg === "-" ? await deps.readStdin() : arg;
   const token = extractToken(input);
@@ -47,17 +46,21 @@ async function tokenArgument(positionals: string[], deps: Deps): Promise<string>
  * would apply them. Without --partition, the partition of the region; without
  * --region, the region the token was signed for stands for the server's (an
  * EKS cluster's authenticator runs in the cluster's region, where its tokens
- * are usually made). decode adds STS's own clock check; verify leaves it to STS.
+ * are usually made), and with neither known, the aws partition's rules apply,
+ * as on a server left at its default. decode adds STS's own clock check;
+ * verify leaves it to STS. `partition` is the one judged by, when the flags
+ * or the token named it.
  */
-function check(token: string, now: Date, options: { partition?: string; region?: string; stsClock: boolean }): { result: CheckResult; partition: string } {
+function check(token: string, now: Date, options: { partition?: string; region?: string; stsClock: boolean }): { result: CheckResult; partition?: string } {
   const regionFor = (facts: TokenFacts) => options.region ?? facts.credentialRegion;
-  const partitionFor = (facts: TokenFacts): string => {
+  const partitionFor = (facts: TokenFacts): string | undefined => {
     if (options.partition) return options.partition;
     const r = regionFor(facts);
-    return r ? partitionOf(r) : "aws";
+    return r ? partitionOf(r) : undefined;
   };
-  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: (host, facts) => stsHostProblem(host, partitionFor(facts), regionFor(facts)) });
-  return { result, partition: partitionFor(result.facts) };
+  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: (host, facts) => stsHostProblem(host, partitionFor(facts) ?? "aws", regionFor(facts)) });
+  const partition = partitionFor(result.facts);
+  return { result, ...(partition ? { partition } : {}) };
 }
 
 function flagsOf(values: { partition?: string | undefined; region?: string | undefined }): { partition?: string; region?: string } {
@@ -65,8 +68,29 @@ function flagsOf(values: { partition?: string | undefined; region?: string | und
 }
 
 function table(rows: Array<[string, string]>): string {
+  if (rows.length === 0) return "";
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") + "\n";
+}
+
+/** The rows decode prints: only what could be read from the token, so a token that is not one claims nothing. */
+function factRows(f: TokenFacts, partition: string | undefined, now: Date): Array<[string, string]> {
+  const rows: Array<[string, string | undefined]> = [
+    ["STS host", f.host],
+    ["region", f.credentialRegion],
+    ["partition", partition],
+    ["access key id", f.accessKeyId],
+    // "Long-term keys" only when there are keys: a query without a credential says nothing of them.
+    ["session token", f.hasSessionToken ? "present (temporary credentials)" : f.hasSessionToken === false && f.accessKeyId ? "absent (long-term keys)" : undefined],
+    ["cluster id", f.url === undefined ? undefined : "not carried by the token: x-k8s-aws-id is signed, not sent (check it with eks-token verify --cluster-id)"],
+    ["signed headers", f.signedHeaders && (f.signedHeaders.join(";") || "none")],
+    ["signed at", f.signedAt?.toISOString()],
+  ];
+  if (f.expiresAt) {
+    const remaining = Math.round((f.expiresAt.getTime() - now.getTime()) / 1000);
+    rows.push(["server expiry", `${f.expiresAt.toISOString()} (${remaining >= 0 ? `${remaining} s left` : `expired ${-remaining} s ago`})`]);
+  }
+  return rows.filter((row): row is [string, string] => row[1] !== undefined);
 }
 
 /** eks-token decode [TOKEN | -]: offline, never a network call. */
@@ -76,20 +100,20 @@ export const decodeCommand = command(DECODE, async ({ values, positionals }, dep
   const now = deps.now();
   const { result, partition } = check(token, now, { ...flagsOf(values), stsClock: true });
   const f = result.facts;
-  const region = f.credentialRegion;
   const failed = result.checks.find((c) => !c.ok);
   if (output === "json") {
+    // Every key always there, null for what the token did not say; every check that ran.
     deps.stdout(
       `${JSON.stringify(
         {
           valid: result.ok,
           stsHost: f.host ?? null,
-          region: region ?? null,
-          partition,
+          region: f.credentialRegion ?? null,
+          partition: partition ?? null,
           accessKeyId: f.accessKeyId ?? null,
-          sessionToken: f.hasSessionToken,
+          sessionToken: f.hasSessionToken ?? null,
           clusterId: null,
-          signedHeaders: f.signedHeaders,
+          signedHeaders: f.signedHeaders ?? null,
           signedAt: f.signedAt?.toISOString() ?? null,
           expiresAt: f.expiresAt?.toISOString() ?? null,
           checks: result.checks,
@@ -100,22 +124,13 @@ export const decodeCommand = command(DECODE, async ({ values, positionals }, dep
       )}\n`,
     );
   } else {
-    const remaining = f.expiresAt ? Math.round((f.expiresAt.getTime() - now.getTime()) / 1000) : undefined;
+    // A valid token: every check, each ok. An invalid one: the check that failed (the server stops there).
+    const shown = failed ? [failed] : result.checks;
+    const facts = table(factRows(f, partition, now));
     deps.stdout(
-      table([
-        ["STS host", f.host ?? "-"],
-        ["region", region ?? "-"],
-        ["partition", partition],
-        ["access key id", f.accessKeyId ?? "-"],
-        ["session token", f.hasSessionToken ? "present (temporary credentials)" : "absent (long-term keys)"],
-        ["cluster id", "not carried by the token: x-k8s-aws-id is signed, not sent (check it with eks-token verify --cluster-id)"],
-        ["signed headers", f.signedHeaders.join(";") || "-"],
-        ["signed at", f.signedAt?.toISOString() ?? "-"],
-        ["server expiry", f.expiresAt ? `${f.expiresAt.toISOString()} (${remaining! >= 0 ? `${remaining} s left` : `expired ${-remaining!} s ago`})` : "-"],
-      ]) +
-        "\n" +
-        result.checks.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(21)} ${c.detail}`).join("\n") +
-        `\n\n${result.ok ? "valid: the server's format checks pass (only STS can check the signature)" : `invalid: ${failed!.detail}`}\n`,
+      `${facts}${facts ? "\n" : ""}` +
+        shown.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(21)} ${c.detail}`).join("\n") +
+        `\n\n${failed ? `invalid: the server refuses it at its ${failed.name} check` : "valid: the server's format checks pass (only STS can check the signature)"}\n`,
     );
   }
   if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${failed!.detail}`, { hint: "make a new token with eks-token" });

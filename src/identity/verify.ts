@@ -61,8 +61,10 @@ export interface TokenFacts {
   params: Record<string, string>;
   accessKeyId?: string;
   credentialRegion?: string;
-  hasSessionToken: boolean;
-  signedHeaders: string[];
+  /** Undefined until the query is read (a token that is not a URL says nothing either way). */
+  hasSessionToken?: boolean;
+  /** Undefined until the query is read. */
+  signedHeaders?: string[];
   signedAt?: Date;
   /** When the server stops accepting it: X-Amz-Date + 15 minutes. */
   expiresAt?: Date;
@@ -105,7 +107,7 @@ export function parseAmzDate(value: string): Date | undefined {
  */
 export function checkToken(token: string, options: CheckOptions): CheckResult {
   const checks: TokenCheck[] = [];
-  const facts: TokenFacts = { params: {}, hasSessionToken: false, signedHeaders: [] };
+  const facts: TokenFacts = { params: {} };
   const done = (): CheckResult => {
     const failed = checks.find((c) => !c.ok);
     return { ok: !failed, checks, facts, ...(failed ? { reason: failed.detail } : {}) };
@@ -135,8 +137,10 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
   const credential = (lower.get("x-amz-credential") ?? "").split("/");
   if (credential[0]) facts.accessKeyId = credential[0];
   if (credential[2]) facts.credentialRegion = credential[2];
-  facts.hasSessionToken = lower.has("x-amz-security-token");
-  facts.signedHeaders = (lower.get("x-amz-signedheaders") ?? "").split(";").filter(Boolean);
+  if (query) {
+    facts.hasSessionToken = lower.has("x-amz-security-token");
+    facts.signedHeaders = (lower.get("x-amz-signedheaders") ?? "").split(";").filter(Boolean);
+  }
   const signedAt = parseAmzDate(lower.get("x-amz-date") ?? "");
   if (signedAt) {
     facts.signedAt = signedAt;
@@ -170,7 +174,7 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
   check("parameters", true, "only whitelisted parameters, each once", "");
   if (!check("action", lower.get("action") === "GetCallerIdentity", "GetCallerIdentity", "unexpected action parameter in pre-signed URL")) return done();
   // strings.EqualFold: the server finds the header name in any letter case.
-  const signsClusterId = facts.signedHeaders.some((h) => h.toLowerCase() === CLUSTER_ID_HEADER);
+  const signsClusterId = facts.signedHeaders!.some((h) => h.toLowerCase() === CLUSTER_ID_HEADER);
   if (!check("signed-cluster-header", signsClusterId, `${CLUSTER_ID_HEADER} is signed`, `client did not sign the ${CLUSTER_ID_HEADER} header in the pre-signed URL`)) return done();
   // strconv.Atoi: optional sign, decimal digits only.
   const expiresRaw = lower.get("x-amz-expires") ?? "";

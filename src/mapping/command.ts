@@ -29,7 +29,6 @@ import type { Identity } from "../identity/replay.js";
 
 /** --file, or one positional FILE; neither or "-" means standard input. */
 export function fileArgument(flag: string | undefined, positionals: string[], command: string): string | undefined {
-  if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}: give one FILE`, command);
   if (flag !== undefined && positionals.length) throw usage(`give the file once: --file ${flag} or ${positionals[0]}`, command);
   return flag ?? positionals[0];
 }

@@ -54,6 +54,14 @@ async function closedPort(): Promise<number> {
 }
 
 describe("--role-arn", () => {
+  it("--verbose shows the SDK's AssumeRole readably, never [object Object], never a secret (issue 13)", async () => {
+    const r = await runCli(["-i", "c", "--role-arn", DEPLOY_ROLE, "--no-cache", "--verbose"], env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^eks-token: STSClient AssumeRoleCommand: input \{"RoleArn":"arn:aws:iam::\d+:role\/deploy","RoleSessionName":"eks-token-\d+"\}; output \{"Credentials":\{"AccessKeyId":"ASIA\w+","SecretAccessKey":"<redacted>","SessionToken":"<redacted>"/m);
+    expect(r.stderr).not.toContain("[object Object]");
+    expect(r.stderr).not.toContain(ALICE.secretAccessKey);
+  });
+
   it("assumes the role with the default session name and signs as the session", async () => {
     const r = await runCli(["-i", "c", "--role-arn", DEPLOY_ROLE], env);
     expect(r.status).toBe(0);

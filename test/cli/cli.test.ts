@@ -185,10 +185,25 @@ describe("failures: one line on stderr, nothing on stdout, non-zero exit, within
     expect(r.status).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim()).toMatch(
-      /^eks-token: could not find AWS credentials: tried environment variables, SSO, .*instance metadata — run aws configure, or aws sso login --profile default/,
+      /^eks-token: could not find AWS credentials: tried environment variables, SSO, .*instance metadata — set up credentials with aws configure \(access keys\) or aws configure sso \(IAM Identity Center\)$/,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it("no credentials: suggests only profiles that exist, and aws sso login only for an SSO one (issue 13)", async () => {
+    const tried = "eks-token: could not find AWS credentials: tried environment variables, SSO, the shared config and credentials files, credential_process, web identity (IRSA), container credentials and instance metadata";
+    writeAws("config", "[profile dev]\nregion = eu-west-1\n[profile admin]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n");
+    const r = await runCli(["-i", "c"], box.env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 3,
+      stderr: `${tried} — there is no profile default: choose one with --profile or AWS_PROFILE (dev, admin); for admin, aws sso login --profile admin first\n`,
+    });
+    // A default profile with no keys in it: add them, or take another.
+    writeAws("config", "[default]\nregion = eu-west-1\n[profile dev]\nregion = eu-west-1\n");
+    const keyless = await runCli(["-i", "c"], box.env);
+    expect(keyless.stderr).toBe(`${tried} — profile default has no credentials: add access keys with aws configure, or choose another with --profile or AWS_PROFILE (dev)\n`);
+    expect(keyless.stderr).not.toMatch(/sso/);
   });
 
   it("--verbose adds the stack and the chain's steps", async () => {

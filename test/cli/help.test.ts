@@ -53,6 +53,7 @@ const PATHS: Array<[string[], string]> = [
   [["aws-auth", "explain"], "eks-token aws-auth explain: which entry maps an identity (else the current one), or why none does"],
   [["kubeconfig"], "eks-token kubeconfig: write a kubeconfig entry that runs eks-token, as aws eks update-kubeconfig does"],
   [["convert-kubeconfig"], "eks-token convert-kubeconfig: move aws eks get-token and aws-iam-authenticator users to eks-token"],
+  [["completion"], "eks-token completion: print a shell completion script: bash, zsh or fish"],
   [["help"], "eks-token help: a command's usage: what it does, its flags and defaults, examples, exit statuses"],
   [["serve"], "eks-token serve: the cluster side: an aws-iam-authenticator-compatible webhook for kube-apiserver"],
   [["serve", "init"], "eks-token serve init: serve's certificate, key and kube-apiserver webhook kubeconfig"],

@@ -125,7 +125,7 @@ describe("decode", () => {
   it("a token signed 2 hours ahead of this clock is invalid, with STS's reason (issue 9)", async () => {
     const r = await runCli(["decode", await aheadToken(2 * 3600_000)], env);
     expect(r.status).toBe(6);
-    expect(r.stdout).toMatch(/^ok\s+date\s+signed /m);
+    expect(r.stdout).toMatch(/^signed at\s+\S+Z$/m);
     expect(r.stdout).toMatch(/^FAIL\s+not-in-future\s+X-Amz-Date \S+ is 120 min after now \(\S+\): STS refuses a request dated more than 15 minutes in its future \("Signature not yet current"\)/m);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
@@ -142,6 +142,25 @@ describe("decode", () => {
       expect(r.status).toBe(6);
       expect(r.stdout).toMatch(line);
     }
+  });
+
+  it("says only what it read: a token it cannot parse claims no partition, keys or session token (issue 13)", async () => {
+    const r = await runCli(["decode", "garbage"], env);
+    expect(r.status).toBe(6);
+    expect(r.stdout).toBe('FAIL  prefix                token is missing expected "k8s-aws-v1." prefix\n\ninvalid: the server refuses it at its prefix check\n');
+    expect(r.stderr).toBe('eks-token: token rejected: token is missing expected "k8s-aws-v1." prefix — make a new token with eks-token\n');
+    const json = JSON.parse((await runCli(["decode", "garbage", "-o", "json"], env)).stdout);
+    expect(json).toMatchObject({ valid: false, stsHost: null, region: null, partition: null, accessKeyId: null, sessionToken: null, signedHeaders: null });
+    // A URL with no credential in it: its host and what it signs, but nothing about keys.
+    const bare = await runCli(["decode", encodeToken("https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15")], env);
+    expect(bare.status).toBe(6);
+    expect(bare.stdout).toMatch(/^STS host\s+sts\.us-east-1\.amazonaws\.com$/m);
+    expect(bare.stdout).toMatch(/^signed headers\s+none$/m);
+    expect(bare.stdout).not.toMatch(/^(region|partition|access key id|session token|signed at)\s/m);
+    expect(bare.stdout).not.toMatch(/^ok\s/m);
+    expect(bare.stdout).toMatch(/^FAIL\s+signed-cluster-header\s/m);
+    // --partition is what the server is judged as: shown when given.
+    expect((await runCli(["decode", "garbage", "--partition", "aws-cn"], env)).stdout).toMatch(/^partition\s+aws-cn\n\nFAIL\s+prefix\s/);
   });
 
   it("never throws on arbitrary input (property)", () => {

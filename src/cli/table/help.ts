@@ -4,8 +4,8 @@ import { EXIT_OK, HELP, type CommandHelp, type CommandSpec } from "../flags.js";
 export const HELP_COMMAND = {
   name: "help",
   positionals: [
-    { name: "COMMAND", description: "a command (token, cache, decode, …)", complete: "none" },
-    { name: "SUBCOMMAND", description: "a subcommand of cache, aws-auth or serve", complete: "none" },
+    { name: "COMMAND", description: "a command (token, cache, decode, …)", complete: "command" },
+    { name: "SUBCOMMAND", description: "a subcommand of cache, aws-auth, access or serve", complete: "command" },
   ],
   flags: [HELP],
 } as const satisfies CommandSpec;

@@ -31,13 +31,22 @@ export interface AwsSettings {
  * takes: a FIFO nobody writes to (AWS_CONFIG_FILE=/some/pipe) would hang us,
  * and /dev/zero would eat the memory. So each is looked at first (stat
  * follows symlinks: dotfile managers link these files): a regular file
- * under the limit, or absent.
+ * under the limit, /dev/null (the usual way to say "no config file"), or absent.
  */
+function isDevNull(rdev: number): boolean {
+  try {
+    return statSync("/dev/null").rdev === rdev;
+  } catch {
+    return false;
+  }
+}
+
 function checkConfigFiles(env: Env): void {
   for (const path of awsConfigPaths(env, env["HOME"] || homedir())) {
     let problem: string | undefined;
     try {
       const stats = statSync(path);
+      if (stats.isCharacterDevice() && isDevNull(stats.rdev)) continue;
       if (!stats.isFile()) problem = "it is not a regular file";
       else if (stats.size > MAX_AWS_CONFIG_BYTES) problem = `it is over the ${formatBytes(MAX_AWS_CONFIG_BYTES)} limit`;
     } catch {

@@ -122,5 +122,9 @@ describe.each(ARTIFACTS)("bounded input ($name)", (artifact) => {
       expect(t.stderr).toBe(`eks-token: could not read the AWS config file ${path}: it is not a regular file — check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE\n`);
       expect(t.status).toBe(2);
     }
+    // /dev/null is how people say "no config file": still fine (no credentials, exit 3, not exit 2).
+    const none = await runCli(["token", "--cluster-name", "prod", "--no-cache"], { ...box.env, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }, { command: artifact.command, timeoutMs: LIMIT_MS });
+    expect(none.stderr).toMatch(/^eks-token: could not find AWS credentials/);
+    expect(none.status).toBe(3);
   });
 });

@@ -5,7 +5,7 @@
  *   kubectl ──exec──▶ eks-token token ──presigned GetCallerIdentity──▶ (token)
  *   kubectl ──Bearer token──▶ API server ──TokenReview──▶ eks-token serve
  *   eks-token serve ──replay──▶ STS emulator ──▶ IAM ARN ──aws-auth──▶ user + groups
- *   API server ──RBAC (a stand-in rule: readers may list pods)──▶ allowed or forbidden
+ *   API server ──RBAC (ClusterRole pod-reader bound to group eks-token:readers)──▶ allowed or forbidden
  *
  * `eks-token serve init` writes the serving certificate and the webhook
  * kubeconfig the API-server stand-in reads, exactly as kube-apiserver reads
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     say("$ kubectl auth whoami            (alice)");
     say(await kubectl(cluster, alice, ["auth", "whoami"]));
     say(`serve logged: ${lastLog(cluster, "access granted")}`);
-    say("\n$ kubectl get --raw /api/v1/namespaces/default/pods   (RBAC: eks-token:readers may list pods)");
+    say("\n$ kubectl get --raw /api/v1/namespaces/default/pods   (RBAC: ClusterRoleBinding eks-token-readers lets group eks-token:readers read pods)");
     const pods = JSON.parse(await kubectl(cluster, alice, ["get", "--raw", "/api/v1/namespaces/default/pods"])) as { kind: string; items: unknown[] };
     say(`${pods.kind} with ${pods.items.length} item(s)`);
 

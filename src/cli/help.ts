@@ -45,6 +45,7 @@ export function flagLabel(flag: FlagSpec): string {
 export function flagText(flag: FlagSpec): string {
   const notes: string[] = [];
   if (flag.choices) notes.push(flag.choices.length > 1 ? `${flag.choices.slice(0, -1).join(", ")} or ${flag.choices[flag.choices.length - 1]}` : flag.choices[0]!);
+  if (flag.multiple) notes.push("may be given more than once");
   if (flag.default !== undefined) notes.push(`default: ${flag.default}`);
   else if (flag.fallback !== undefined) notes.push(`default: ${flag.fallback}`);
   return notes.length ? `${flag.description} (${notes.join("; ")})` : flag.description;

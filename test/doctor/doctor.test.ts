@@ -179,6 +179,23 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     expectNoSecrets(r);
   });
 
+  it("the role: assumed in the entry's environment (here through an STS override, which the token check then refuses), or refused: exit 13", async () => {
+    const viaOverride = (role: string) => eksToken(["--cluster-name", CLUSTER, "--role-arn", role, "--session-name", "alice"], keysOf(ALICE, { AWS_ENDPOINT_URL_STS: world.cluster.sts.url }));
+    const assumed = await doctor(kubeconfig({ exec: viaOverride(QA_ROLE) }));
+    expect(line(assumed, "credentials")).toBe("ok    credentials     environment variables: found, and used to assume the role");
+    expect(line(assumed, "role")).toMatch(new RegExp(`^ok +role +assumed ${QA_ROLE} as arn:aws:sts::111122223333:assumed-role/projectA-qa/alice, access key ASIA\\w+, session expires in 60 min`));
+    expect(line(assumed, "token")).toMatch(/^FAIL +token +the server would refuse it: /);
+    expect(assumed.stdout).toContain("fix: the token is signed for an STS endpoint override (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url): EKS accepts only AWS STS hosts");
+    expect(assumed.status).toBe(14);
+
+    const refused = await doctor(kubeconfig({ exec: viaOverride(`arn:aws:iam::${ALICE.account}:role/not-there`) }));
+    expect(refused.status, refused.stdout).toBe(13);
+    expect(line(refused, "credentials")).toMatch(/^ok +credentials +found \(the credential chain answered/);
+    expect(line(refused, "role")).toMatch(/^FAIL +role +could not assume role arn:aws:iam::111122223333:role\/not-there/);
+    expect(line(refused, "token")).toBe("skip  token           no token to check");
+    expectNoSecrets(refused);
+  });
+
   it("wrong cluster name: exit 14 at the token; the 401 it brings is explained by it, not by the mapping", async () => {
     const r = await doctor(kubeconfig({ exec: asQa(["--cluster-name", "staging"]) }));
     expect(r.status, r.stdout).toBe(14);

@@ -22,7 +22,9 @@ export function rulesVerdict(result: ApiResult, namespace: string, user: UserInf
   const notes = summary.incomplete ? [`incomplete: an authorizer besides RBAC decides too (on EKS, access policies of access entries), and it does not list rules: --can-i asks it${status.evaluationError ? ` (${status.evaluationError})` : ""}`] : [];
   if (summary.granted.length) return link("authorization", "ok", `in ${namespace}: ${summary.granted.join(", ")}`, { name: "rbac", notes, details });
   const who = user ? `${user.username}${user.groups.length ? ` (groups ${user.groups.join(", ")})` : ""}` : "this user";
-  const fix = `bind a Role in ${namespace} (or a ClusterRole) to ${who}: kubectl create rolebinding NAME -n ${namespace} --clusterrole=view --group=GROUP`;
+  const group = user?.groups.find((g) => !g.startsWith("system:"));
+  const subject = group ? `--group=${group}` : user ? `--user=${user.username}` : "--group=GROUP";
+  const fix = `bind a Role in ${namespace} (or a ClusterRole) to ${who}: kubectl create rolebinding NAME -n ${namespace} --clusterrole=view ${subject}`;
   if (summary.incomplete) return link("authorization", "warning", `RBAC grants ${who} nothing in ${namespace} beyond what every user may do; another authorizer may (access policies)`, { name: "rbac", notes, details, fix: `ask it with --can-i "VERB RESOURCE", or ${fix}` });
   return link("authorization", "failed", `RBAC grants ${who} nothing in ${namespace} beyond what every user may do: every request there is Forbidden`, { name: "rbac", notes, details, fix });
 }

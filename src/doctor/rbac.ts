@@ -185,7 +185,8 @@ export function summariseRules(status: { resourceRules?: ResourceRule[]; nonReso
 
 /** How to grant a question's permission, as kubectl would create it. */
 export function grantCommand(question: CanI, namespace: string, subject: { username: string; groups: string[] }): string {
-  const who = subject.groups.find((g) => !g.startsWith("system:")) !== undefined ? `--group=${subject.groups.find((g) => !g.startsWith("system:"))}` : `--user=${subject.username}`;
+  const group = subject.groups.find((g) => !g.startsWith("system:"));
+  const who = group !== undefined ? `--group=${group}` : `--user=${subject.username}`;
   if ("nonResource" in question) {
     return `kubectl create clusterrole NAME --verb=${question.nonResource.verb} --non-resource-url=${question.nonResource.path} && kubectl create clusterrolebinding NAME --clusterrole=NAME ${who}`;
   }

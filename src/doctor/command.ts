@@ -9,8 +9,7 @@
 import { usage } from "../cli/args.js";
 import { command } from "../cli/flags.js";
 import { DOCTOR } from "../cli/table/doctor.js";
-import { badFile, readInput } from "../mapping/command.js";
-import { parseAwsAuth } from "../mapping/parse.js";
+import { readAwsAuthFile } from "../mapping/command.js";
 import { hostPort } from "../serve/flag-values.js";
 import { diagnose, type DoctorInput } from "./diagnose.js";
 import { exitStatusOf, firstFailure } from "./links.js";
@@ -25,13 +24,7 @@ export const doctorCommand = command(DOCTOR, async ({ values }, deps, logger) =>
   });
   if (values["aws-auth-file"] !== undefined && values["aws-auth-context"] !== undefined) throw usage("give --aws-auth-file or --aws-auth-context, not both", DOCTOR.name);
   if (values["sts-endpoint"] !== undefined) hostPort(values["sts-endpoint"], "sts-endpoint", DOCTOR.name);
-  let awsAuth: DoctorInput["awsAuth"];
-  if (values["aws-auth-file"] !== undefined) {
-    const { name, text } = await readInput(values["aws-auth-file"], deps, logger);
-    const parsed = parseAwsAuth(text);
-    if (!parsed.ok) throw badFile(name, parsed);
-    awsAuth = { name, parsed };
-  }
+  const awsAuth: DoctorInput["awsAuth"] = values["aws-auth-file"] !== undefined ? await readAwsAuthFile(values["aws-auth-file"], deps, logger) : undefined;
   const report = await diagnose(
     {
       ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),

@@ -20,7 +20,7 @@ import { TOKEN_PREFIX } from "../token/encoding.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenRequest } from "../token/request.js";
 import type { ClusterEntry, UserEntry } from "./context.js";
-import { analyseExec, commandLine, execInfo, type ExecAnalysis } from "./exec-entry.js";
+import { analyseExec, commandLine, execInfo, shownArgs, type ExecAnalysis } from "./exec-entry.js";
 import { locate, runPlugin } from "./exec-run.js";
 import { link, skipped, type Link } from "./links.js";
 import { readExecCredential } from "./exec-output.js";
@@ -101,7 +101,7 @@ function execLink(analysis: ExecAnalysis, located: ReturnType<typeof locate>, ru
   const notes = findings.filter((f) => f !== failed && f !== warning).map((f) => `${f.severity === "failed" ? "also" : "note"}: ${f.text}${f.fix ? ` (${f.fix})` : ""}`);
   if (analysis.understood && !failed) notes.push("doctor makes this token itself, as the entry would, with the entry's environment");
   const env = analysis.env.map((e) => e.name);
-  const details = { command: analysis.command, args: analysis.args, env, kind: analysis.kind, apiVersion: analysis.apiVersion, interactiveMode: analysis.interactiveMode, provideClusterInfo: analysis.provideClusterInfo, path: located.ok ? located.path : null };
+  const details = { command: analysis.command, args: shownArgs(analysis.args), env, kind: analysis.kind, apiVersion: analysis.apiVersion, interactiveMode: analysis.interactiveMode, provideClusterInfo: analysis.provideClusterInfo, path: located.ok ? located.path : null };
   const top = failed ?? warning;
   return link("exec", failed ? "failed" : warning ? "warning" : "ok", top ? `${top.text} — ${summary}` : summary, { ...(top?.fix ? { fix: top.fix } : {}), notes, details });
 }
@@ -228,7 +228,7 @@ export async function obtain(input: ObtainInput, deps: Deps, logger: Logger): Pr
   }
 
   const analysis = analyseExec(user.exec, cluster);
-  const located = analysis.command ? locate(analysis.command, deps.env["PATH"]) : ({ ok: false, problem: "no command" } as const);
+  const located = analysis.command ? locate(analysis.command, deps.env["PATH"], deps.env["PATHEXT"]) : ({ ok: false, problem: "no command" } as const);
   if (analysis.understood) {
     const understood = { ...analysis, understood: analysis.understood };
     const made = await mintForEntry(understood, deps, logger);

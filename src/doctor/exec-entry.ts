@@ -141,9 +141,22 @@ export function analyseExec(exec: ExecEntry, cluster: ClusterEntry | undefined):
   return analysis;
 }
 
-/** The command line as a person would type it (no environment: its values may be secrets). */
+/** A flag whose value is a secret (kubelogin's --oidc-client-secret, a --token, a --password). */
+const SECRET_FLAG = /^--?[\w-]*(?:secret|token|password|passwd|api-key)$/i;
+
+/** The arguments as they may be shown: the value of a flag that names a secret is hidden (a token inside one is redacted anyway). */
+export function shownArgs(args: readonly string[]): string[] {
+  return args.map((arg, i) => {
+    const inline = /^(--?[\w-]+)=(.*)$/.exec(arg);
+    if (inline && SECRET_FLAG.test(inline[1]!)) return `${inline[1]}=<hidden>`;
+    const previous = args[i - 1];
+    return previous !== undefined && SECRET_FLAG.test(previous) && !/=/.test(previous) && !arg.startsWith("-") ? "<hidden>" : arg;
+  });
+}
+
+/** The command line as a person would type it (no environment: its values may be secrets; nor secret flags' values). */
 export function commandLine(analysis: Pick<ExecAnalysis, "command" | "args">): string {
-  return [analysis.command, ...analysis.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+  return [analysis.command, ...shownArgs(analysis.args)].map((a) => (/^[\w@%+=:,./<>-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
 }
 
 /**

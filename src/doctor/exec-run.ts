@@ -13,8 +13,12 @@ import { EXEC_PLUGIN_MAX_BYTES, EXEC_PLUGIN_MAX_STDERR_BYTES, EXEC_PLUGIN_MS, fo
 
 export type Located = { ok: true; path: string } | { ok: false; problem: string };
 
-/** Where the command is: a path as written (kubeconfig paths are already absolute), else the first executable file on PATH. */
-export function locate(command: string, path: string | undefined): Located {
+/**
+ * Where the command is: a path as written (kubeconfig paths are already
+ * absolute), else the first executable file on PATH, trying each PATHEXT
+ * extension where there is one (Windows: aws is aws.exe or aws.cmd).
+ */
+export function locate(command: string, path: string | undefined, pathExt?: string): Located {
   const usable = (file: string): string | undefined => {
     try {
       if (!statSync(file).isFile()) return "not a regular file";
@@ -30,9 +34,12 @@ export function locate(command: string, path: string | undefined): Located {
     return problem === undefined ? { ok: true, path: command } : { ok: false, problem: problem === "missing" ? `${command} does not exist` : `${command} is ${problem}` };
   }
   const dirs = (path ?? "").split(delimiter).filter(Boolean);
+  const extensions = ["", ...(pathExt ?? "").split(";").filter(Boolean)];
   for (const dir of dirs) {
-    const file = join(dir, command);
-    if (usable(file) === undefined) return { ok: true, path: file };
+    for (const extension of extensions) {
+      const file = join(dir, `${command}${extension}`);
+      if (usable(file) === undefined) return { ok: true, path: file };
+    }
   }
   return { ok: false, problem: `${command} is not on PATH (${dirs.length} director${dirs.length === 1 ? "y" : "ies"} searched)` };
 }

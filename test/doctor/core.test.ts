@@ -3,12 +3,15 @@
  * proxy choice, the exec entry as client-go judges it, a plugin's output,
  * and what each probe's result means (the verdicts that give the fix).
  */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CLI } from "../support/cli.js";
 import { authenticationVerdict } from "../../src/doctor/authentication.js";
 import { canIVerdict, rulesVerdict } from "../../src/doctor/authorization.js";
 import { eksArn, eksHostRegion, stsVerdict, tokenVerdict } from "../../src/doctor/aws-token.js";
 import { connectVerdict, dnsVerdict, isPrivateAddress, tlsVerdict } from "../../src/doctor/endpoint.js";
-import { analyseExec, execInfo } from "../../src/doctor/exec-entry.js";
+import { analyseExec, commandLine, execInfo } from "../../src/doctor/exec-entry.js";
 import { readExecCredential } from "../../src/doctor/exec-output.js";
 import { exitStatusOf, link, skipped } from "../../src/doctor/links.js";
 import { noProxyMatches, proxyFor } from "../../src/doctor/proxy.js";
@@ -164,6 +167,11 @@ describe("the exec entry, as client-go judges it", () => {
     expect(a.understood).toBeUndefined();
   });
 
+  it("a secret in the arguments (kubelogin's --oidc-client-secret, a --token) is never shown", () => {
+    const analysis = analyseExec({ apiVersion: V1, command: "kubectl", args: ["oidc-login", "get-token", "--oidc-issuer-url=https://issuer", "--oidc-client-secret=s3cr3t", "--token", "abc", "--password=pw"], interactiveMode: "Never" }, undefined);
+    expect(commandLine(analysis)).toBe("kubectl oidc-login get-token --oidc-issuer-url=https://issuer --oidc-client-secret=<hidden> --token <hidden> --password=<hidden>");
+  });
+
   it("KUBERNETES_EXEC_INFO: the cluster only with provideClusterInfo, the CA's bytes, interactive as told", () => {
     const cluster = { name: "c", origin: "/k", server: "https://s", insecure: false, tlsServerName: "api", proxyUrl: "http://p", execConfig: { clusterName: "c" } };
     expect(JSON.parse(execInfo({ apiVersion: V1, provideClusterInfo: false }, cluster, "PEM", false))).toEqual({ kind: "ExecCredential", apiVersion: V1, spec: { interactive: false } });
@@ -266,6 +274,14 @@ describe("the token and STS", () => {
     expect(eksArn("prod")).toBeUndefined();
     expect(eksHostRegion("ABCDEF.gr7.eu-west-1.eks.amazonaws.com")).toBe("eu-west-1");
     expect(eksHostRegion("abc.yl4.cn-north-1.eks.amazonaws.com.cn")).toBe("cn-north-1");
+  });
+});
+
+describe("the token path never loads doctor", () => {
+  it("the main bundle holds none of its code: doctor is in the tools bundle", () => {
+    const main = readFileSync(CLI, "utf8");
+    for (const own of ["selfsubjectrulesreviews", "the chain breaks at"]) expect(main).not.toContain(own);
+    expect(readFileSync(join(dirname(CLI), "tools.cjs"), "utf8")).toContain("selfsubjectrulesreviews");
   });
 });
 

@@ -6,7 +6,7 @@
  * chain; each asserts the line a user reads and the exit status that names
  * the stage.
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -50,13 +50,14 @@ const asQa = (args = ["--cluster-name", CLUSTER, "--region", REGION]) => eksToke
 
 let seq = 0;
 /** A kubeconfig with one context; the cluster named by its EKS ARN unless told otherwise. */
-function kubeconfig(o: { exec: Exec; server?: string; ca?: string | null; clusterName?: string; namespace?: string; insecure?: boolean; proxyUrl?: string; extension?: Record<string, unknown>; more?: Array<{ name: string; exec: Exec; clusterName?: string }> }): string {
+function kubeconfig(o: { exec: Exec; server?: string; ca?: string | null; caFile?: string; tlsServerName?: string; clusterName?: string; namespace?: string; insecure?: boolean; proxyUrl?: string; extension?: Record<string, unknown>; more?: Array<{ name: string; exec: Exec; clusterName?: string }> }): string {
   const clusterName = o.clusterName ?? CLUSTER_ARN;
   const clusterEntry = (name: string) => ({
     name,
     cluster: {
       server: o.server ?? world.cluster.api.url,
-      ...(o.ca === null ? {} : { "certificate-authority-data": Buffer.from(o.ca ?? world.cluster.ca.caCert).toString("base64") }),
+      ...(o.caFile !== undefined ? { "certificate-authority": o.caFile } : o.ca === null ? {} : { "certificate-authority-data": Buffer.from(o.ca ?? world.cluster.ca.caCert).toString("base64") }),
+      ...(o.tlsServerName ? { "tls-server-name": o.tlsServerName } : {}),
       ...(o.insecure ? { "insecure-skip-tls-verify": true } : {}),
       ...(o.proxyUrl ? { "proxy-url": o.proxyUrl } : {}),
       ...(o.extension ? { extensions: [{ name: "client.authentication.k8s.io/exec", extension: o.extension }] } : {}),
@@ -216,6 +217,28 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     expect(line(r, "authentication")).toBe("skip  authentication  no verified connection to the API server");
     // The token side does not depend on the road: it was checked.
     expect(line(r, "sts")).toMatch(/^ok +sts /);
+  });
+
+  it("certificate-authority as a file beside the kubeconfig, and tls-server-name: verified for that name; a name the certificate lacks fails", async () => {
+    mkdirSync(join(dir, "certs"), { recursive: true });
+    writeFileSync(join(dir, "certs", "cluster-ca.pem"), world.cluster.ca.caCert);
+    const named = await doctor(kubeconfig({ exec: asQa(), caFile: "certs/cluster-ca.pem", tlsServerName: "localhost", namespace: "projectA-qa" }));
+    expect(named.status, named.stdout).toBe(0);
+    expect(line(named, "tls")).toMatch(new RegExp(`^ok +tls +CN=localhost, .*; verified with certificate-authority ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/certs/cluster-ca\\.pem for localhost$`));
+    const unnamed = await doctor(kubeconfig({ exec: asQa(), caFile: "certs/cluster-ca.pem", tlsServerName: "kubernetes.default.svc" }));
+    expect(unnamed.status).toBe(18);
+    expect(line(unnamed, "tls")).toMatch(/^FAIL +tls +the certificate does not name kubernetes\.default\.svc \(it names IP Address:127\.0\.0\.1, .*DNS:localhost/);
+    const missing = await doctor(kubeconfig({ exec: asQa(), caFile: "certs/none.pem" }));
+    expect(missing.status).toBe(18);
+    expect(line(missing, "tls")).toBe(`FAIL  tls             could not read certificate-authority ${join(dir, "certs", "none.pem")}: no such file`);
+  });
+
+  it("a context whose server is not where EKS has the cluster (a stale entry): exit 10", async () => {
+    const port = await freePort();
+    const r = await doctor(kubeconfig({ exec: asQa(), server: `https://127.0.0.1:${port}` }));
+    expect(r.status, r.stdout).toBe(10);
+    expect(line(r, "context")).toBe(`FAIL  context         cluster ${CLUSTER_ARN}'s server https://127.0.0.1:${port} is not the cluster's endpoint: EKS says ${world.cluster.api.url}`);
+    expect(r.stdout).toContain(`fix: the entry is stale (the cluster recreated?): eks-token kubeconfig --cluster-name prod --region us-east-1 rewrites it`);
   });
 
   it("endpoint refusing connections: exit 17", async () => {

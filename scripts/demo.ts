@@ -5,12 +5,14 @@
  *   kubectl ──exec──▶ eks-token token ──presigned GetCallerIdentity──▶ (token)
  *   kubectl ──Bearer token──▶ API server ──TokenReview──▶ eks-token serve
  *   eks-token serve ──replay──▶ STS emulator ──▶ IAM ARN ──aws-auth──▶ user + groups
- *   API server ──RBAC (a stand-in rule: readers may list pods)──▶ allowed or forbidden
+ *   API server ──RBAC (ClusterRole pod-reader bound to group eks-token:readers)──▶ allowed or forbidden
  *
  * `eks-token serve init` writes the serving certificate and the webhook
  * kubeconfig the API-server stand-in reads, exactly as kube-apiserver reads
  * --authentication-token-webhook-config-file. With no kubectl installed, the
- * demo asks through @kubernetes/client-node instead.
+ * demo asks through @kubernetes/client-node instead. It ends with
+ * `eks-token doctor` walking alice's context link by link, then bob's, whom
+ * RBAC grants nothing.
  */
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -52,14 +54,37 @@ async function whoamiWithClientNode(kubeconfig: string): Promise<string> {
 
 function kubeconfigFor(cluster: WebhookCluster, name: string, user: EmulatorUser, clusterName = CLUSTER): string {
   const path = join(cluster.dir, `kubeconfig-${name}`);
+  // The user's keys in a profile, where a kubeconfig should find them (doctor warns about keys written in the kubeconfig).
+  const credentials = join(cluster.dir, `credentials-${name}`);
+  writeFileSync(credentials, `[demo]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, { mode: 0o600 });
   writeKubeconfig(path, {
     server: cluster.api.url,
     caCert: cluster.ca.caCert,
     command: process.execPath,
     args: [CLI, "token", "--cluster-name", clusterName, "--region", "us-east-1"],
-    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", EKS_TOKEN_CACHE_DIR: join(cluster.dir, `cache-${name}`) },
+    env: { AWS_PROFILE: "demo", AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: "/dev/null", EKS_TOKEN_CACHE_DIR: join(cluster.dir, `cache-${name}`) },
+    interactiveMode: "IfAvailable",
   });
   return path;
+}
+
+/** eks-token doctor on a kubeconfig: its report, and its exit status. */
+async function doctor(cluster: WebhookCluster, kubeconfig: string, args: string[]): Promise<string> {
+  const env = { PATH: process.env["PATH"] ?? "", HOME: cluster.dir, NODE_EXTRA_CA_CERTS: cluster.ca.caFile, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+  // STS is the emulator, reached as sts.us-east-1.amazonaws.com: what serve's --sts-endpoint does for the cluster side.
+  const command = [CLI, "doctor", "--kubeconfig", kubeconfig, "--sts-endpoint", new URL(cluster.sts.url).host, ...args];
+  return run(process.execPath, command, { env, timeout: 60_000 }).then(
+    (r) => `${r.stdout.trimEnd()}\n(exit 0)`,
+    (error: { stdout?: string; code?: number }) => `${(error.stdout ?? "").trimEnd()}\n(exit ${error.code})`,
+  );
+}
+
+async function doctorSection(cluster: WebhookCluster, alice: string, bob?: string): Promise<void> {
+  say(`\n$ eks-token doctor --can-i "list pods"   (alice's context, link by link)`);
+  say(await doctor(cluster, alice, ["--can-i", "list pods"]));
+  if (!bob) return;
+  say("\n$ eks-token doctor   (bob's context: mapped now, but RBAC binds nothing to group viewers)");
+  say(await doctor(cluster, bob, []));
 }
 
 async function kubectl(cluster: WebhookCluster, kubeconfig: string, args: string[]): Promise<string> {
@@ -89,12 +114,13 @@ async function main(): Promise<void> {
     if (!(await kubectlAvailable())) {
       say("kubectl not found; asking through @kubernetes/client-node instead");
       say(await whoamiWithClientNode(alice));
+      await doctorSection(cluster, alice);
       return;
     }
     say("$ kubectl auth whoami            (alice)");
     say(await kubectl(cluster, alice, ["auth", "whoami"]));
     say(`serve logged: ${lastLog(cluster, "access granted")}`);
-    say("\n$ kubectl get --raw /api/v1/namespaces/default/pods   (RBAC: eks-token:readers may list pods)");
+    say("\n$ kubectl get --raw /api/v1/namespaces/default/pods   (RBAC: ClusterRoleBinding eks-token-readers lets group eks-token:readers read pods)");
     const pods = JSON.parse(await kubectl(cluster, alice, ["get", "--raw", "/api/v1/namespaces/default/pods"])) as { kind: string; items: unknown[] };
     say(`${pods.kind} with ${pods.items.length} item(s)`);
 
@@ -119,6 +145,7 @@ async function main(): Promise<void> {
     say("\nserve /metrics (excerpt):");
     for (const line of m.split("\n")) if (/^aws_iam_authenticator_authenticate_latency_seconds_count|^eks_token_serve_identity_cache_total|^aws_iam_authenticator_sts_responses_total/.test(line)) say(`  ${line}`);
     say(`\nSTS emulator calls: ${JSON.stringify(cluster.sts.calls)}; webhook reviews by the API server: ${cluster.webhook.reviews.length}`);
+    await doctorSection(cluster, alice, bob);
   } finally {
     await cluster.close();
   }

@@ -19,6 +19,7 @@ import { serveInitCommand } from "../serve/init.js";
 import { accessExplainCommand } from "../mapping/access/command.js";
 import { migrateCommand } from "../mapping/access/migrate-command.js";
 import { whoisCommand } from "../whois/command.js";
+import { doctorCommand } from "../doctor/command.js";
 
 export { helpText };
 
@@ -37,6 +38,7 @@ export const TOOL_COMMANDS: readonly Command[] = [
   serveInitCommand,
   whoisCommand,
   completionCommand,
+  doctorCommand,
   helpCommand,
 ];
 

@@ -2,7 +2,7 @@
  * Argument parsing shared by every command: node:util parseArgs's rules in
  * strict mode (long and short options, `--name=value`, `-iVALUE`, grouped
  * short flags, `--`, a string option taking the next argument whatever it is,
- * the last of a repeated option winning), done here in a single pass because
+ * the last of a repeated option winning unless it is `multiple`), done here in a single pass because
  * loading node:util is the costliest step of a cache hit under Bun (~0.9 ms
  * of start-up, and parseArgs ~0.5 ms more on Node); kubectl starts us on
  * every command. test/cli/args.test.ts holds it to util.parseArgs on generated
@@ -22,8 +22,8 @@ export function usage(message: string, command?: string): EksTokenError {
   return new EksTokenError("usage", message, { hint: `see eks-token ${command && command !== "token" ? `${command} ` : ""}--help` });
 }
 
-function scan(argv: string[], options: Options, allowPositionals: boolean): { values: Record<string, string | boolean>; positionals: string[] } {
-  const values: Record<string, string | boolean> = {};
+function scan(argv: string[], options: Options, allowPositionals: boolean): { values: Record<string, string | boolean | string[]>; positionals: string[] } {
+  const values: Record<string, string | boolean | string[]> = {};
   const positionals: string[] = [];
   const longFor = (short: string) => Object.keys(options).find((name) => options[name]!.short === short) ?? short;
   const takesValue = (name: string) => Object.hasOwn(options, name) && options[name]!.type === "string";
@@ -34,7 +34,8 @@ function scan(argv: string[], options: Options, allowPositionals: boolean): { va
       // An argument that looks like an option is more likely a forgotten value than a value.
       if (!inline && value.length > 1 && value.startsWith("-")) throw usage(`option ${rawName} needs a value (${value} looks like an option; write --${name}=${value} if it is the value)`);
     } else if (value !== undefined) throw usage(`option --${name} takes no value`);
-    values[name] = value ?? true;
+    if (options[name]!.multiple && value !== undefined) values[name] = [...((values[name] as string[] | undefined) ?? []), value];
+    else values[name] = value ?? true;
   };
   const positional = (arg: string) => {
     if (!allowPositionals) throw usage(`unexpected argument ${arg}`);
@@ -109,7 +110,7 @@ export function alternatives(choices: readonly string[]): string {
  */
 export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Parsed<S> | undefined {
   const options: Options = {};
-  for (const flag of spec.flags) options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+  for (const flag of spec.flags) options[flag.name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   let scanned: ReturnType<typeof scan>;
   try {
     scanned = scan(argv, options, (spec.positionals?.length ?? 0) > 0);

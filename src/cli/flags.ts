@@ -64,6 +64,8 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** What a shell may complete the value with. */
   readonly complete?: Completion;
+  /** A string flag that may be given more than once: its value is the list of them all, in order (parseArgs's `multiple`). */
+  readonly multiple?: true;
 }
 
 export interface PositionalSpec {
@@ -114,7 +116,13 @@ export interface GroupSpec {
   readonly description: string;
 }
 
-type ValueOf<F extends FlagSpec> = F["type"] extends "boolean" ? boolean : F extends { readonly choices: readonly (infer C extends string)[] } ? C : string;
+type ValueOf<F extends FlagSpec> = F["type"] extends "boolean"
+  ? boolean
+  : F extends { readonly multiple: true }
+    ? string[]
+    : F extends { readonly choices: readonly (infer C extends string)[] }
+      ? C
+      : string;
 
 /** The parsed values of a command's flags, by long name; a flag with a default is always there. */
 export type FlagValues<Flags extends readonly FlagSpec[]> = {

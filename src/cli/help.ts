@@ -45,6 +45,7 @@ export function flagLabel(flag: FlagSpec): string {
 export function flagText(flag: FlagSpec): string {
   const notes: string[] = [];
   if (flag.choices) notes.push(alternatives(flag.choices));
+  if (flag.multiple) notes.push("may be given more than once");
   if (flag.default !== undefined) notes.push(`default: ${flag.default}`);
   else if (flag.fallback !== undefined) notes.push(`default: ${flag.fallback}`);
   return notes.length ? `${flag.description} (${notes.join("; ")})` : flag.description;

@@ -110,3 +110,30 @@ export const MAX_AUDIT_LOG_BYTES = 128 * 1024 * 1024;
  * before any call, with how to split it.
  */
 export const MAX_BATCH_SESSIONS = 1_000;
+
+// eks-token doctor (src/doctor/): the probes of the API server and the exec plugins it runs.
+
+/** The API server's name resolved (getaddrinfo cannot be cancelled: the probe stops waiting). */
+export const DOCTOR_DNS_MS = 5_000;
+/** A TCP connection to the API server, or to its proxy and through it. */
+export const DOCTOR_CONNECT_MS = 5_000;
+/** The TLS handshake, once connected. */
+export const DOCTOR_TLS_MS = 10_000;
+/**
+ * One request to the API server, connection to last byte; a network
+ * failure, 429 or 5xx is tried once more after DOCTOR_RETRY_MS (the reviews
+ * doctor sends change nothing, so a second try is safe).
+ */
+export const DOCTOR_API_MS = 10_000;
+export const DOCTOR_RETRY_MS = 500;
+/** An API server answer: a SelfSubjectRulesReview of a user with many roles is the biggest, tens of kilobytes. */
+export const DOCTOR_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/**
+ * An exec plugin doctor runs as kubectl would (kubectl itself waits for
+ * ever): long enough for a slow SSO or a credential_process, not for a
+ * plugin waiting on a browser nobody will see.
+ */
+export const EXEC_PLUGIN_MS = 30_000;
+/** What an exec plugin prints: an ExecCredential is a few kilobytes; its stderr is kept to its last lines. */
+export const EXEC_PLUGIN_MAX_BYTES = 1024 * 1024;
+export const EXEC_PLUGIN_MAX_STDERR_BYTES = 64 * 1024;

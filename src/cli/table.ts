@@ -10,6 +10,7 @@ import { CACHE, CACHE_CLEAR, CACHE_CLEAR_HELP, CACHE_LIST, CACHE_LIST_HELP } fro
 import { COMPLETION, COMPLETION_HELP } from "./table/completion.js";
 import { HELP_COMMAND, HELP_COMMAND_HELP } from "./table/help.js";
 import { DECODE, DECODE_HELP, VERIFY, VERIFY_HELP, WHOAMI, WHOAMI_HELP } from "./table/identity.js";
+import { DOCTOR, DOCTOR_HELP } from "./table/doctor.js";
 import { CONVERT_KUBECONFIG, CONVERT_KUBECONFIG_HELP, KUBECONFIG, KUBECONFIG_HELP } from "./table/kubeconfig.js";
 import { AWS_AUTH, AWS_AUTH_EXPLAIN, AWS_AUTH_EXPLAIN_HELP, AWS_AUTH_LINT, AWS_AUTH_LINT_HELP } from "./table/mapping.js";
 import { SERVE, SERVE_HELP, SERVE_INIT, SERVE_INIT_HELP } from "./table/serve.js";
@@ -33,6 +34,7 @@ export const COMMANDS: readonly TableEntry[] = [
   { spec: SERVE, help: SERVE_HELP },
   { spec: SERVE_INIT, help: SERVE_INIT_HELP },
   { spec: WHOIS, help: WHOIS_HELP },
+  { spec: DOCTOR, help: DOCTOR_HELP },
   { spec: COMPLETION, help: COMPLETION_HELP },
   { spec: HELP_COMMAND, help: HELP_COMMAND_HELP },
 ];

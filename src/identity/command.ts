@@ -162,7 +162,7 @@ function renderIdentity(identity: Identity, extra: Array<[string, string]>, outp
  * STS answers it too for a request outside its time window ("Signature
  * expired", "Signature not yet current"): that is a clock, not a cluster.
  */
-function classifyStsRejection(error: unknown, clusterId: string): never {
+export function classifyStsRejection(error: unknown, clusterId: string): never {
   if (error instanceof EksTokenError && error.code === "sts-rejected" && /SignatureDoesNotMatch/.test(error.message)) {
     if (/Signature (expired|not yet current)/.test(error.message)) {
       throw new EksTokenError("sts-rejected", error.message, {
@@ -215,16 +215,40 @@ export async function currentIdentity(
   const request = tokenRequest({ clusterId: "eks-token-whoami", ...flags }, execInfo.cluster);
   const minted = await mint(request, execInfo.interactive ?? deps.isTerminal(), deps, logger);
   const url = Buffer.from(minted.token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8");
-  const before = deps.now();
-  let date: string | undefined;
-  const identity = await replayToSts(url, request.clusterId, async (u, h) => {
-    const response = await fetchSts(u, h);
-    date = response.date;
-    return response;
-  });
-  const skewSeconds = clockSkewSeconds(date, before, deps.now());
+  const replayed = await replayWithClock(url, request.clusterId, fetchSts, deps.now);
+  if ("error" in replayed) throw replayed.error;
+  const { identity, skewSeconds } = replayed;
   // The credentials that signed, and their region: the same identity may then call EKS (whoami --access-entry, access explain).
   return { identity, ...(skewSeconds !== undefined ? { skewSeconds } : {}), credentials: minted.credentials, region: minted.entry.region };
+}
+
+/**
+ * The replay, and how far this machine's clock is from STS's by its Date
+ * header: known even when STS refuses the token (doctor then tells a clock
+ * from a bad signature).
+ */
+export async function replayWithClock(
+  url: string,
+  clusterId: string,
+  fetchSts: StsFetch,
+  now: () => Date,
+): Promise<({ identity: Identity } | { error: unknown }) & { skewSeconds?: number }> {
+  const before = now();
+  let date: string | undefined;
+  const skew = () => {
+    const seconds = clockSkewSeconds(date, before, now());
+    return seconds !== undefined ? { skewSeconds: seconds } : {};
+  };
+  try {
+    const identity = await replayToSts(url, clusterId, async (u, h) => {
+      const response = await fetchSts(u, h);
+      date = response.date;
+      return response;
+    });
+    return { identity, ...skew() };
+  } catch (error) {
+    return { error, ...skew() };
+  }
 }
 
 /** eks-token whoami [token flags] [--access-entry]: who the cluster will see for the current credentials. */

@@ -53,6 +53,14 @@ export async function readInput(file: string | undefined, deps: Deps, logger: Lo
   throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
+/** An --aws-auth-file (FILE, or - for standard input), read and parsed: one that is not an aws-auth ConfigMap fails before any call. */
+export async function readAwsAuthFile(file: string, deps: Deps, logger: Logger): Promise<{ name: string; parsed: AwsAuth }> {
+  const { name, text } = await readInput(file, deps, logger);
+  const parsed = parseAwsAuth(text);
+  if (!parsed.ok) throw badFile(name, parsed);
+  return { name, parsed };
+}
+
 /** Not an aws-auth ConfigMap: one line with the line it failed at. */
 export function badFile(name: string, result: NotAwsAuth): EksTokenError {
   return new EksTokenError("bad-file", `could not read the aws-auth ConfigMap in ${name}: line ${result.line}: ${result.message}`, {

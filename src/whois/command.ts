@@ -18,9 +18,8 @@ import { command, type Parsed } from "../cli/flags.js";
 import { AWS_MAX_ATTEMPTS, formatBytes, MAX_AUDIT_LOG_BYTES, MAX_BATCH_SESSIONS, MAX_LOOKBACK_MS, MAX_SESSION_MS } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import { WHOIS } from "../cli/table/whois.js";
-import { badFile, readInput } from "../mapping/command.js";
+import { readAwsAuthFile } from "../mapping/command.js";
 import type { AwsAuth } from "../mapping/model.js";
-import { parseAwsAuth } from "../mapping/parse.js";
 import { validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../token/validate.js";
 import { awsUserOf, readAuditLog, type AwsUser } from "./audit-log.js";
 import { iso } from "./iso.js";
@@ -74,9 +73,7 @@ async function templateSource(values: Values, deps: Deps, logger: Logger): Promi
   if (values.template !== undefined) return { given: true, templatesFor: () => [{ template: values.template! }] };
   const file = values["aws-auth-file"];
   if (file === undefined) return { given: false, templatesFor: () => [] };
-  const { name, text } = await readInput(file, deps, logger);
-  const parsed = parseAwsAuth(text);
-  if (!parsed.ok) throw badFile(name, parsed);
+  const { name, parsed } = await readAwsAuthFile(file, deps, logger);
   return { given: true, templatesFor: (roleArn, account) => awsAuthTemplates(parsed, name, roleArn, account) };
 }
 

@@ -16,13 +16,14 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
   "no-cache": { type: "boolean" },
   output: { type: "string", short: "o" },
+  "can-i": { type: "string", short: "c", multiple: true },
 } as const satisfies Options;
 
 /** Pieces of argument lists, ordinary and odd. */
 const PIECES = [
   "-i", "-v", "-h", "-o", "-x", "-iv", "-vi", "-vh", "-vix", "-ibench", "-vibench", "-hv", "-", "--", "---", "--=x", "-=",
   "--cluster-id", "--cluster-id=a", "--cluster-id=", "--region", "--region=-x", "--verbose", "--verbose=1", "--no-cache",
-  "--output", "--bogus", "--bogus=1", "--__proto__", "--constructor", "bench", "-1", "x=y", "",
+  "--output", "--can-i", "--can-i=get pods", "-c", "-cx", "--bogus", "--bogus=1", "--__proto__", "--constructor", "bench", "-1", "x=y", "",
 ];
 
 type Outcome = { values: Record<string, unknown>; positionals: string[] } | { error: string };

@@ -108,7 +108,7 @@ describe(`serve through the webhook (${ARTIFACT.name})`, () => {
       sessionName: [""],
       "sigs.k8s.io/aws-iam-authenticator/principalId": [ALICE.userId],
     });
-    // RBAC's stand-in: the group may list pods.
+    // RBAC: the group is bound to a ClusterRole that may list pods.
     const pods = await kubectl(kubeconfig("alice", ALICE), ["get", "--raw", "/api/v1/namespaces/default/pods"]);
     expect(pods.ok, pods.stderr).toBe(true);
     const granted = await cluster.serve.waitFor((l) => l["msg"] === "access granted" && l["username"] === "alice");
@@ -145,7 +145,7 @@ describe(`serve through the webhook (${ARTIFACT.name})`, () => {
     await whoami(kubeconfig("node-again", NODE));
     expect(cluster.ec2.calls).toEqual([[INSTANCE]]);
     expect(await metric(/aws_iam_authenticator_ec2_describe_instances_calls_total (\d+)/)).toBe(1);
-    // The node role may not list pods (RBAC's stand-in).
+    // The node role may not list pods (no binding grants it).
     const pods = await kubectl(kubeconfig("node", NODE), ["get", "--raw", "/api/v1/namespaces/default/pods"]);
     expect(pods.stderr).toMatch(/Forbidden|forbidden/);
   });

@@ -3,9 +3,18 @@
 // make a couple of calls. Responses mimic the real server's JSON shapes
 // (notably the `Status` bodies) because kubectl's error messages are derived
 // from them, and the end-to-end tests assert on those messages.
+//
+// Authorization is RBAC from the objects it is given (./rbac.ts, with the
+// bootstrap policy every cluster has): listing pods, reading a ConfigMap,
+// and the SelfSubjectAccessReview and SelfSubjectRulesReview that
+// `kubectl auth can-i` and `eks-token doctor` ask.
 import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { decodeKubernetesProtobuf } from "./k8s-protobuf.js";
+import { Rbac, rbacFromYaml, type Attributes, type RbacObject } from "./rbac.js";
 
 export interface MappedUser {
   username: string;
@@ -18,6 +27,10 @@ export interface ApiServerOptions {
   tls: { key: string; cert: string };
   /** Maps a bearer token to a user; null (or a throw) means 401. */
   authenticate: (token: string) => Promise<MappedUser | null>;
+  /** Roles, ClusterRoles and bindings besides the bootstrap policy (default: READERS_RBAC, group eks-token:readers may read pods). */
+  rbac?: RbacObject[];
+  /** ConfigMaps GET /api/v1/namespaces/NS/configmaps/NAME answers with (RBAC permitting). */
+  configMaps?: Array<{ metadata: { name: string; namespace: string }; data?: Record<string, string> }>;
 }
 
 export interface RecordedRequest {
@@ -36,11 +49,32 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Groups allowed to list pods, standing in for RBAC. */
-const READER_GROUPS = ["system:masters", "eks-token:readers"];
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/rbac/${name}`, import.meta.url)), "utf8");
+/** Group eks-token:readers may get, list and watch pods everywhere (test/fixtures/rbac/readers.yaml). */
+export const READERS_RBAC: RbacObject[] = rbacFromYaml(fixture("readers.yaml"));
+/** Group projectA-qa-human-users may get/list pods, exec into them and read their logs in projectA-qa (test/fixtures/rbac/projectA-qa.yaml). */
+export const PROJECT_A_QA_RBAC: RbacObject[] = rbacFromYaml(fixture("projectA-qa.yaml"));
 
 const AUTHN_VERSIONS = ["v1", "v1beta1", "v1alpha1"];
 const SELF_SUBJECT_REVIEW = new RegExp(`^/apis/authentication\\.k8s\\.io/(${AUTHN_VERSIONS.join("|")})/selfsubjectreviews$`);
+const AUTHZ_REVIEW = /^\/apis\/authorization\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews)$/;
+const PODS = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/;
+const CONFIG_MAP = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/;
+
+/** What kubectl's RESTMapper needs of the core group (kubectl auth can-i looks resources up there). */
+const CORE_RESOURCES: Json = {
+  kind: "APIResourceList",
+  groupVersion: "v1",
+  resources: [
+    { name: "configmaps", singularName: "configmap", namespaced: true, kind: "ConfigMap", verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames: ["cm"] },
+    { name: "namespaces", singularName: "namespace", namespaced: false, kind: "Namespace", verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames: ["ns"] },
+    { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames: ["po"] },
+    { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
+    { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+    { name: "secrets", singularName: "secret", namespaced: true, kind: "Secret", verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
+    { name: "services", singularName: "service", namespaced: true, kind: "Service", verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames: ["svc"] },
+  ],
+};
 
 type Json = Record<string, unknown>;
 
@@ -96,17 +130,70 @@ function bearerToken(req: IncomingMessage): string | undefined {
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  const body = Buffer.concat(chunks);
+  // kubectl sends the authorization reviews as protobuf: read as the JSON they encode.
+  if ((req.headers["content-type"] ?? "").startsWith("application/vnd.kubernetes.protobuf")) {
+    try {
+      return JSON.stringify(decodeKubernetesProtobuf(body));
+    } catch {
+      /* a kind the stand-in does not read: left as it came */
+    }
+  }
+  return body.toString("utf8");
 }
 
-function route(method: string, path: string, user: MappedUser, body: string, serverAddress: string): [number, Json] {
-  if (method === "GET" && path === "/api/v1/namespaces/default/pods") {
-    if (!user.groups.some((g) => READER_GROUPS.includes(g))) {
-      const msg = `pods is forbidden: User "${user.username}" cannot list resource "pods" in API group "" in the namespace "default"`;
-      return [403, status(403, "Forbidden", msg, { kind: "pods" })];
-    }
+function forbidden(user: MappedUser, a: Attributes, what: string): [number, Json] {
+  const msg = `${what} is forbidden: User "${user.username}" cannot ${a.verb} resource "${a.resource}" in API group "${a.group ?? ""}" in the namespace "${a.namespace}"`;
+  return [403, status(403, "Forbidden", msg, { ...(a.name ? { name: a.name } : {}), kind: a.resource })];
+}
+
+/** A SelfSubjectAccessReview or SelfSubjectRulesReview, answered from RBAC. */
+function authorizationReview(kind: string, body: Json, user: MappedUser, rbac: Rbac): [number, Json] {
+  const spec = (body["spec"] ?? {}) as Json;
+  const echo = { kind: kind === "selfsubjectaccessreviews" ? "SelfSubjectAccessReview" : "SelfSubjectRulesReview", apiVersion: "authorization.k8s.io/v1", metadata: { creationTimestamp: null }, spec };
+  if (kind === "selfsubjectrulesreviews") {
+    const namespace = typeof spec["namespace"] === "string" ? spec["namespace"] : "";
+    if (namespace === "") return [400, status(400, "BadRequest", "no namespace on request")];
+    return [201, { ...echo, status: rbac.rules(user, namespace) }];
+  }
+  const resource = spec["resourceAttributes"] as Record<string, string> | undefined;
+  const nonResource = spec["nonResourceAttributes"] as Record<string, string> | undefined;
+  const attributes: Attributes | undefined = resource
+    ? { verb: resource["verb"] ?? "", namespace: resource["namespace"] ?? "", group: resource["group"] ?? "", resource: resource["resource"] ?? "", subresource: resource["subresource"] ?? "", name: resource["name"] ?? "" }
+    : nonResource
+      ? { verb: nonResource["verb"] ?? "", path: nonResource["path"] ?? "" }
+      : undefined;
+  if (!attributes) return [422, status(422, "Invalid", "SelfSubjectAccessReview.authorization.k8s.io is invalid: spec.resourceAttributes: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified")];
+  const decision = rbac.authorize(user, attributes);
+  return [201, { ...echo, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } }];
+}
+
+function route(method: string, path: string, user: MappedUser, body: string, serverAddress: string, rbac: Rbac, configMaps: NonNullable<ApiServerOptions["configMaps"]>): [number, Json] {
+  const pods = PODS.exec(path);
+  if (method === "GET" && pods) {
+    const a: Attributes = { verb: "list", namespace: pods[1]!, group: "", resource: "pods" };
+    if (!rbac.authorize(user, a).allowed) return forbidden(user, a, "pods");
     return [200, POD_LIST];
   }
+  const cm = CONFIG_MAP.exec(path);
+  if (method === "GET" && cm) {
+    const a: Attributes = { verb: "get", namespace: cm[1]!, group: "", resource: "configmaps", name: cm[2]! };
+    if (!rbac.authorize(user, a).allowed) return forbidden(user, a, `configmaps "${cm[2]}"`);
+    const found = configMaps.find((c) => c.metadata.namespace === cm[1] && c.metadata.name === cm[2]);
+    if (!found) return [404, status(404, "NotFound", `configmaps "${cm[2]}" not found`, { name: cm[2]!, kind: "configmaps" })];
+    return [200, { kind: "ConfigMap", apiVersion: "v1", ...found }];
+  }
+  const authz = AUTHZ_REVIEW.exec(path);
+  if (method === "POST" && authz) {
+    let parsed: Json = {};
+    try {
+      parsed = JSON.parse(body) as Json;
+    } catch {
+      return [400, status(400, "BadRequest", "the body is not JSON")];
+    }
+    return authorizationReview(authz[1]!, parsed, user, rbac);
+  }
+  if (method === "GET" && path === "/api/v1") return [200, CORE_RESOURCES];
 
   const ssr = SELF_SUBJECT_REVIEW.exec(path);
   if (method === "POST" && ssr) {
@@ -138,12 +225,16 @@ function route(method: string, path: string, user: MappedUser, body: string, ser
   }
   if (method === "GET" && path === "/apis") {
     const versions = AUTHN_VERSIONS.map((version) => ({ groupVersion: `authentication.k8s.io/${version}`, version }));
+    const authorization = { groupVersion: "authorization.k8s.io/v1", version: "v1" };
     return [
       200,
       {
         kind: "APIGroupList",
         apiVersion: "v1",
-        groups: [{ name: "authentication.k8s.io", versions, preferredVersion: versions[0] }],
+        groups: [
+          { name: "authentication.k8s.io", versions, preferredVersion: versions[0] },
+          { name: "authorization.k8s.io", versions: [authorization], preferredVersion: authorization },
+        ],
       },
     ];
   }
@@ -152,6 +243,7 @@ function route(method: string, path: string, user: MappedUser, body: string, ser
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const requests: RecordedRequest[] = [];
+  const rbac = new Rbac(opts.rbac ?? READERS_RBAC);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? "GET";
@@ -169,7 +261,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
 
     const [code, payload] = user
-      ? route(method, path, user, body, `127.0.0.1:${port}`)
+      ? route(method, path, user, body, `127.0.0.1:${port}`, rbac, opts.configMaps ?? [])
       : [401, UNAUTHORIZED];
     requests.push({ method, path, status: code, ...(user ? { user: user.username } : {}) });
     const text = JSON.stringify(payload) + "\n";

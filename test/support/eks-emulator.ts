@@ -79,6 +79,8 @@ export interface EksEmulatorCluster {
   authenticationMode?: AuthenticationMode;
   /** Access entries the cluster has already. */
   accessEntries?: EksEmulatorEntry[];
+  /** resourcesVpcConfig's endpoint access (default EKS's: public to 0.0.0.0/0, no private endpoint). */
+  endpointAccess?: { public: boolean; private: boolean; publicCidrs?: string[] };
 }
 
 /** An error to answer with, as EKS would: HTTP status, error type, message. */
@@ -513,6 +515,15 @@ function describe(cluster: Cluster, region: string, account: string, now: Date):
     endpoint: cluster.endpoint,
     roleArn: `arn:aws:iam::${account}:role/eks-cluster`,
     certificateAuthority: { data: Buffer.from(cluster.caCert).toString("base64") },
+    resourcesVpcConfig: {
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+      securityGroupIds: [],
+      clusterSecurityGroupId: "sg-0123456789abcdef0",
+      vpcId: "vpc-0123456789abcdef0",
+      endpointPublicAccess: cluster.endpointAccess?.public ?? true,
+      endpointPrivateAccess: cluster.endpointAccess?.private ?? false,
+      publicAccessCidrs: cluster.endpointAccess?.public === false ? [] : (cluster.endpointAccess?.publicCidrs ?? ["0.0.0.0/0"]),
+    },
     status: cluster.status ?? "ACTIVE",
     platformVersion: "eks.10",
     tags: {},

@@ -9,18 +9,20 @@
  *         through --sts-endpoint) → aws-auth file → user, groups
  *       → EC2 emulator for {{EC2PrivateDNSName}}
  *
- * The stand-in's pod listing stands in for RBAC (system:masters and
- * eks-token:readers may list pods).
+ *   → RBAC (./rbac.ts) from the Roles, ClusterRoles and bindings given
+ *     (default: group eks-token:readers may read pods; system:masters may
+ *     do anything, as on every cluster)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApiServer, type ApiServer } from "./apiserver.js";
+import { READERS_RBAC, startApiServer, type ApiServer, type ApiServerOptions } from "./apiserver.js";
 import { runCli } from "./cli.js";
 import { startEc2Emulator, type Ec2Emulator } from "./ec2-emulator.js";
 import { startServe, freePort, type ServeProcess } from "./serve-process.js";
-import { startStsEmulator, type EmulatorUser, type StsEmulator } from "./sts-emulator.js";
+import { startStsEmulator, type EmulatorRole, type EmulatorUser, type StsEmulator } from "./sts-emulator.js";
+import type { RbacObject } from "./rbac.js";
 import { makeTestCa, type TestCa } from "./tls.js";
 import { webhookAuthenticator, type WebhookAuthenticator, type WebhookVersion } from "./webhook-authenticator.js";
 
@@ -31,6 +33,8 @@ export const SERVER_KEYS = { AWS_ACCESS_KEY_ID: "AKIAEKSTOKENSERVE001", AWS_SECR
 export interface WebhookClusterOptions {
   clusterId: string;
   users: EmulatorUser[];
+  /** Roles the STS emulator lets them assume. */
+  roles?: EmulatorRole[];
   /** The aws-auth ConfigMap manifest serve starts with (--aws-auth-file). */
   awsAuth?: string;
   /** The mapping flags of serve (default --aws-auth-file FILE), and others: made once the directory and CA exist (a stand-in may need them). */
@@ -40,6 +44,12 @@ export interface WebhookClusterOptions {
   webhookVersion?: WebhookVersion;
   /** The command that runs eks-token (default: the artifact under test). */
   command?: string[];
+  /** The API server's RBAC objects (default READERS_RBAC). */
+  rbac?: RbacObject[];
+  /** ConfigMaps the API server holds (kube-system/aws-auth, for a reader that is not serve). */
+  configMaps?: ApiServerOptions["configMaps"];
+  /** The STS emulator's clock (default: this machine's): another clock than the client's is a skewed one. */
+  stsNow?: () => Date;
 }
 
 export interface WebhookCluster {
@@ -65,7 +75,7 @@ export async function startWebhookCluster(options: WebhookClusterOptions): Promi
   const closers: (() => Promise<unknown>)[] = [];
   try {
     const ca = makeTestCa(dir, [STS_HOST]);
-    const sts = await startStsEmulator({ users: options.users, tls: { key: ca.key, cert: ca.cert } });
+    const sts = await startStsEmulator({ users: options.users, ...(options.roles ? { roles: options.roles } : {}), tls: { key: ca.key, cert: ca.cert }, ...(options.stsNow ? { now: options.stsNow } : {}) });
     closers.push(() => sts.close());
     const ec2 = await startEc2Emulator({
       keys: [{ accessKeyId: SERVER_KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: SERVER_KEYS.AWS_SECRET_ACCESS_KEY }],
@@ -106,7 +116,7 @@ export async function startWebhookCluster(options: WebhookClusterOptions): Promi
     );
     closers.push(() => serve.stop());
     const webhook = webhookAuthenticator(join(dir, "serve", "kubeconfig.yaml"), { version: options.webhookVersion ?? "v1beta1", backoffMs: 100 });
-    const api = await startApiServer({ tls: { key: ca.key, cert: ca.cert }, authenticate: webhook.authenticate });
+    const api = await startApiServer({ tls: { key: ca.key, cert: ca.cert }, authenticate: webhook.authenticate, rbac: options.rbac ?? READERS_RBAC, ...(options.configMaps ? { configMaps: options.configMaps } : {}) });
     closers.push(() => api.close());
     return {
       clusterId: options.clusterId,

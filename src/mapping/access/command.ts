@@ -16,9 +16,8 @@ import { currentIdentity } from "../../identity/command.js";
 import { requestFlags } from "../../token/command.js";
 import type { SigningCredentials } from "../../token/presign.js";
 import { validateClusterId } from "../../token/validate.js";
-import { badFile, callerFromArnFlag, callerFromIdentity, readInput } from "../command.js";
+import { callerFromArnFlag, callerFromIdentity, readAwsAuthFile } from "../command.js";
 import type { Caller } from "../model.js";
-import { parseAwsAuth } from "../parse.js";
 import { lookupEntry, openEksAccess } from "./eks-api.js";
 import { accessExplanationJson, explainAccess, formatAccessExplanation, type AccessExplanation, type AccessInput } from "./explain.js";
 import type { AccessEntry, AuthenticationMode } from "./model.js";
@@ -72,13 +71,7 @@ export async function explainOnCluster(
 export const accessExplainCommand = command(ACCESS_EXPLAIN, async ({ values }, deps, logger) => {
   const { cluster, request } = clusterAndRequest(values, ACCESS_EXPLAIN, "the cluster whose mapping to explain");
   // Before any call: a bad file or ARN fails in milliseconds.
-  let awsAuth: AccessInput["awsAuth"];
-  if (values["aws-auth-file"] !== undefined) {
-    const { name, text } = await readInput(values["aws-auth-file"], deps, logger);
-    const parsed = parseAwsAuth(text);
-    if (!parsed.ok) throw badFile(name, parsed);
-    awsAuth = { name, parsed };
-  }
+  const awsAuth: AccessInput["awsAuth"] = values["aws-auth-file"] !== undefined ? await readAwsAuthFile(values["aws-auth-file"], deps, logger) : undefined;
   const named = values.arn !== undefined ? callerFromArnFlag(values.arn) : undefined;
   const session = await accessSession(request, deps, logger);
   const caller = named ?? callerFromIdentity(session.identity);

@@ -23,6 +23,10 @@ export interface ClusterAuth {
   modeReported: boolean;
   /** The cluster's account, from its ARN. */
   account?: string;
+  /** Its API server endpoint (https://…), as DescribeCluster reports it. */
+  endpoint?: string;
+  /** Who may reach that endpoint (resourcesVpcConfig). */
+  access?: { public: boolean; private: boolean; publicCidrs: string[] };
 }
 
 export interface EksAccess extends EksAccessPort {
@@ -70,7 +74,9 @@ export async function openEksAccess(session: { region: string; credentials: AwsC
 
   return {
     async describeCluster() {
-      const answer = await call<{ cluster?: { arn?: string; accessConfig?: { authenticationMode?: string } } }>(
+      const answer = await call<{
+        cluster?: { arn?: string; endpoint?: string; accessConfig?: { authenticationMode?: string }; resourcesVpcConfig?: { endpointPublicAccess?: boolean; endpointPrivateAccess?: boolean; publicAccessCidrs?: string[] } };
+      }>(
         new eks.DescribeClusterCommand({ name: cluster }),
         `describe cluster ${cluster}`,
         "eks:DescribeCluster",
@@ -82,7 +88,10 @@ export async function openEksAccess(session: { region: string; credentials: AwsC
       if (reported !== undefined && !(AUTHENTICATION_MODES as readonly string[]).includes(reported)) {
         throw new EksTokenError("aws-call", `could not read the authentication mode of cluster ${cluster}: EKS answered ${JSON.stringify(reported)}`, { hint: "a newer EKS than this eks-token knows: upgrade eks-token" });
       }
-      return { mode: (reported ?? "CONFIG_MAP") as AuthenticationMode, modeReported: reported !== undefined, ...(account ? { account } : {}) };
+      const endpoint = answer.cluster?.endpoint;
+      const vpc = answer.cluster?.resourcesVpcConfig;
+      const access = vpc ? { public: vpc.endpointPublicAccess !== false, private: vpc.endpointPrivateAccess === true, publicCidrs: vpc.publicAccessCidrs ?? [] } : undefined;
+      return { mode: (reported ?? "CONFIG_MAP") as AuthenticationMode, modeReported: reported !== undefined, ...(account ? { account } : {}), ...(endpoint ? { endpoint } : {}), ...(access ? { access } : {}) };
     },
 
     async listPrincipals() {

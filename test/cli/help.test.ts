@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { COMMANDS, GROUPS } from "../../src/cli/table.js";
 import { runCli, sandbox, type CliResult, type Sandbox } from "../support/cli.js";
 
 let box: Sandbox;
@@ -61,6 +62,7 @@ const PATHS: Array<[string[], string]> = [
   [["access"], "eks-token access: how EKS maps an identity: authentication mode, access entries, aws-auth"],
   [["access", "explain"], "eks-token access explain: how the cluster maps an identity: mode, access entry, ConfigMap"],
   [["whois"], "eks-token whois: who assumed the role behind an audit event's user (CloudTrail), one event or a whole audit log"],
+  [["doctor"], "eks-token doctor: walk the chain from a kubeconfig context to RBAC and name the broken link"],
 ];
 
 /** The help title of a command path, looked up rather than counted, so adding a command moves nothing. */
@@ -71,6 +73,12 @@ function titleOf(...path: string[]): string {
 }
 
 describe("every command answers --help, -h and eks-token help with its own usage, and does nothing else", () => {
+  it("the list below names every command and group of the command table, so a new command cannot skip this test", () => {
+    const listed = PATHS.map(([p]) => p.join(" ")).filter((p) => p !== "").sort();
+    const table = [...COMMANDS.map((c) => c.spec.name), ...GROUPS.map((g) => g.name)].sort();
+    expect(listed).toEqual(table);
+  });
+
   it.each(PATHS)("%j", async (path, title) => {
     for (const args of [[...path, "--help"], [...path, "-h"], ["help", ...path]]) {
       expectNothingDone(await runCli(args, env, openStdin), title);

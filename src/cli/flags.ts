@@ -149,12 +149,6 @@ export function command<S extends CommandSpec>(spec: S, run: (args: Parsed<S>, d
   return { spec, run };
 }
 
-/**
- * The hidden first argument the completion scripts call eks-token with:
- * `eks-token __complete WORD…` answers what may come next (src/cli/complete.ts).
- * Not a table entry: no one types it, and help does not list it.
- */
-export const COMPLETE_REQUEST = "__complete";
 
 // Flags several commands share: one definition each.
 

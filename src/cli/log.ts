@@ -4,7 +4,7 @@
  * a message (an SDK error quoting a URL, a token in a cause) never reaches a
  * terminal or a CI log.
  */
-import { COMPLETE_REQUEST } from "./flags.js";
+import { COMPLETE_REQUEST } from "./complete-request.js";
 
 export interface Logger {
   /** Always shown: warnings the user should act on. */

@@ -3,13 +3,13 @@
  * server's own format checks, src/identity/verify.ts; made for this
  * cluster: the name in the cluster's EKS ARN, and EKS's own word on the
  * cluster and its endpoint), and does STS accept it (the replay whoami
- * makes, src/identity/command.ts, with the clock skew from STS's Date
+ * makes, src/identity/session.ts, with the clock skew from STS's Date
  * header). tokenVerdict and stsVerdict are pure.
  */
 import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
-import { classifyStsRejection, replayWithClock, SKEW_WARNING_SECONDS } from "../identity/command.js";
+import { classifyStsRejection, replayWithClock, SKEW_WARNING_SECONDS } from "../identity/session.js";
 import type { Identity } from "../identity/replay.js";
 import { httpStsFetch } from "../identity/sts-fetch.js";
 import { checkToken, PRESIGNED_URL_LIFETIME_MS } from "../identity/verify.js";

@@ -105,7 +105,7 @@ async function callerOf({ values, given }: Parsed<typeof AWS_AUTH_EXPLAIN>, deps
     return callerFromArnFlag(arn);
   }
   // Loaded only here: it brings the credential chain.
-  const { currentIdentity } = await import("../identity/command.js");
+  const { currentIdentity } = await import("../identity/session.js");
   const { identity } = await currentIdentity(requestFlags(values), deps, logger);
   logger.debug(`the current credentials are ${identity.arn}`);
   return callerFromIdentity(identity);

@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extractToken, clockSkewSeconds } from "../../src/identity/command.js";
+import { extractToken } from "../../src/identity/command.js";
+import { clockSkewSeconds } from "../../src/identity/session.js";
 import { checkToken } from "../../src/identity/verify.js";
 import { encodeToken } from "../../src/token/encoding.js";
 import { resolveStsEndpoint } from "../../src/aws/endpoint.js";

@@ -12,7 +12,7 @@ import { EksTokenError } from "../../cli/errors.js";
 import { command } from "../../cli/flags.js";
 import type { Logger } from "../../cli/log.js";
 import { ACCESS_EXPLAIN } from "../../cli/table/mapping.js";
-import { currentIdentity } from "../../identity/command.js";
+import { currentIdentity } from "../../identity/session.js";
 import { requestFlags } from "../../token/command.js";
 import type { SigningCredentials } from "../../token/presign.js";
 import { validateClusterId } from "../../token/validate.js";

@@ -15,25 +15,54 @@ import { validateClusterId, validateRegion, validateRoleArn } from "../token/val
 import { clusterFromFlags, describeCluster } from "./describe-cluster.js";
 import { checkWritable, readKubeconfigFile, targetFiles, updateFile } from "./file.js";
 import { buildEntries, mergeEntries, type EntrySpec } from "./merge.js";
-import { hasCluster, parseOnce, printKubeconfig, SHARED_USER, type ParseOnce } from "./model.js";
+import { clusterNames, hasCluster, parseOnce, printKubeconfig, SHARED_USER, type ParseOnce } from "./model.js";
 
 /**
  * Which file gets the entries: the first that already holds this cluster,
  * else the first file, as aws eks update-kubeconfig's KubeconfigSelector
  * chooses (choose_kubeconfig). Files that are missing are passed over; ones
- * that cannot be read or are malformed are passed over with a warning (the
- * first one was checked already).
+ * that cannot be read or are malformed, the first one included, are passed
+ * over with a warning; a malformed first file is an error only when it is the
+ * one chosen (no file holds the cluster), as in the AWS CLI.
  */
-function chooseFile(files: string[], clusterName: string, firstText: string, parseConfig: ParseOnce, logger: Logger): string {
+function chooseFile(files: string[], clusterName: string, first: FirstFile, parseConfig: ParseOnce, logger: Logger): string {
+  const passed: string[] = [];
   for (const [index, file] of files.entries()) {
     try {
-      const text = index === 0 ? firstText : readKubeconfigFile(file).text;
-      if (hasCluster(parseConfig(text, file), clusterName)) return file;
+      if (index === 0 && "error" in first) throw first.error;
+      const text = index === 0 && "text" in first ? first.text : readKubeconfigFile(file).text;
+      if (hasCluster(parseConfig(text, file), clusterName)) {
+        for (const line of passed) logger.warn(line);
+        return file;
+      }
     } catch (error) {
-      logger.warn(`${error instanceof EksTokenError ? error.message : String(error)}; looked past it for cluster ${clusterName}`);
+      passed.push(`${error instanceof EksTokenError ? error.message : String(error)}; looked past it for cluster ${clusterName}`);
     }
   }
+  if ("error" in first) throw first.error;
+  for (const line of passed) logger.warn(line);
   return files[0]!;
+}
+
+/** The first KUBECONFIG file as read and parsed before any AWS call, or why it could not be. */
+type FirstFile = { text: string; stat: ReturnType<typeof readKubeconfigFile>["stat"] } | { error: unknown };
+
+/**
+ * Whether a file after the first might hold the cluster: one named NAME or an
+ * EKS ARN ending in cluster/NAME (its entry's name is the ARN DescribeCluster
+ * returns, not known yet). Only asked when the first file is malformed, to
+ * fail before the AWS call when no other file could rescue it.
+ */
+function laterFileMayHold(files: string[], name: string, parseConfig: ParseOnce): boolean {
+  return files.slice(1).some((file) => {
+    try {
+      const config = parseConfig(readKubeconfigFile(file).text, file);
+      const clusters = clusterNames(config);
+      return clusters.some((c) => c === name || c.endsWith(`:cluster/${name}`));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** client-go accepts http, https and socks5 proxies for a cluster (proxy-url). */
@@ -70,11 +99,19 @@ export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, lo
 
   // Before any AWS call: the first file is where a new cluster goes, so a malformed one fails at once and is never
   // touched, and when it is the only one, a file kubectl could not write is refused at once too.
+  // With several files, a malformed first one is passed over when a later file holds the cluster (choose_kubeconfig).
   const files = targetFiles(values.kubeconfig, deps.env, deps.home);
   const parseConfig = parseOnce();
-  const first = readKubeconfigFile(files[0]!);
-  parseConfig(first.text, files[0]!);
-  if (!dryRun && files.length === 1) checkWritable(files[0]!, first.stat);
+  let first: FirstFile;
+  try {
+    const read = readKubeconfigFile(files[0]!);
+    parseConfig(read.text, files[0]!);
+    first = read;
+  } catch (error) {
+    if (!laterFileMayHold(files, name, parseConfig)) throw error;
+    first = { error };
+  }
+  if (!dryRun && files.length === 1 && "text" in first) checkWritable(files[0]!, first.stat);
 
   // The SDK's config loader is loaded only here: --help and usage errors never need it.
   const { loadAwsSettings, missingProfile } = await import("../aws/shared-config.js");
@@ -122,9 +159,9 @@ export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, lo
     return printKubeconfig(config);
   };
 
-  const file = chooseFile(files, entries.cluster.name, first.text, parseConfig, logger);
+  const file = chooseFile(files, entries.cluster.name, first, parseConfig, logger);
   if (dryRun) {
-    deps.stdout(merged(file === files[0] ? first.text : readKubeconfigFile(file).text));
+    deps.stdout(merged(file === files[0] && "text" in first ? first.text : readKubeconfigFile(file).text));
     return 0;
   }
   const result = updateFile(file, merged);

@@ -174,6 +174,16 @@ export function hasCluster(config: Kubeconfig, name: string): boolean {
   return isSeq(clusters) && findEntry(clusters, name) !== undefined;
 }
 
+/** The names of a kubeconfig's clusters (entries without a string name left out). */
+export function clusterNames(config: Kubeconfig): string[] {
+  const clusters = isMap(config.doc.contents) ? config.doc.contents.get("clusters", true) : undefined;
+  if (!isSeq(clusters)) return [];
+  return clusters.items.flatMap((item) => {
+    const name = isMap(item) ? item.get("name") : undefined;
+    return typeof name === "string" ? [name] : [];
+  });
+}
+
 /** The entry of a clusters, contexts or users list with this name. */
 export function findEntry(seq: YAMLSeq, name: string): YAMLMap | undefined {
   return seq.items.find((item): item is YAMLMap => isMap(item) && item.get("name") === name);

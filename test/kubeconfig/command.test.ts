@@ -375,6 +375,33 @@ describe("eks-token kubeconfig, as aws eks update-kubeconfig", () => {
     expect(eks.calls).toEqual(before);
   });
 
+  it("a corrupt first file is passed over, with a warning, when a later file holds the cluster (test_first_corrupted)", async () => {
+    const [corrupt, holder] = ["invalid_string_clusters", "holds_it"].map((n) => join(box.home, n)) as [string, string];
+    const corruptText = existing().replace(/clusters:\n(- .*\n(  .*\n)*)/, "clusters: String\n");
+    writeFileSync(corrupt, corruptText);
+    writeFileSync(holder, existing(ARN));
+    const r = await run([], { KUBECONFIG: [corrupt, holder].join(":") });
+    expect(r.stderr).toBe(
+      `eks-token: warning: could not read kubeconfig ${corrupt}: line 2: clusters is a string, not a list; looked past it for cluster ${ARN}\n` +
+        `eks-token: wrote context ${ARN} to ${holder} (backup ${holder}.eks-token.bak)\n`,
+    );
+    expect(r.status).toBe(0);
+    expect(readFileSync(corrupt, "utf8")).toBe(corruptText);
+    await expectPodsAsAlice(holder);
+  });
+
+  it("a corrupt first file with later files that hold other clusters only: the error, before any EKS call", async () => {
+    const [corrupt, other] = ["invalid_string_clusters", "other"].map((n) => join(box.home, n)) as [string, string];
+    writeFileSync(corrupt, existing().replace(/clusters:\n(- .*\n(  .*\n)*)/, "clusters: String\n"));
+    writeFileSync(other, existing());
+    const before = { ...eks.calls };
+    const r = await run([], { KUBECONFIG: [corrupt, other].join(":") });
+    expect(r.stderr).toBe(`eks-token: could not read kubeconfig ${corrupt}: line 2: clusters is a string, not a list — fix the file (it was not changed), or pass another with --kubeconfig\n`);
+    expect(r.status).toBe(2);
+    expect(readFileSync(other, "utf8")).toBe(existing());
+    expect(eks.calls).toEqual(before);
+  });
+
   it("--user-alias names the user and the context; --alias still names the context (test_make_context, test_make_context_alias, test_create_user_with_alias)", async () => {
     const file = join(box.home, "config");
     const r = await run(["--kubeconfig", file, "--user-alias", "kc-admin"]);

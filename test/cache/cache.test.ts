@@ -3,6 +3,10 @@
  * isolation, concurrency, permissions, symlinks, faults and stale locks, and
  * what used to hang, spin or leave debris (issue 9): locks that cannot be
  * broken, a full disk, special files, a clock that went backwards.
+ *
+ * Over 400 lines on purpose: the cases share one built CLI, one STS
+ * emulator and one way of reading the cache directory, and each fault is a
+ * few lines; split, each file would repeat that set-up.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {

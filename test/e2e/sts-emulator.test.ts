@@ -2,6 +2,9 @@
  * The STS emulator checked against the real AWS SDK (header-signed POSTs) and
  * against URLs presigned by @smithy/signature-v4 (what k8s-aws-v1 tokens carry).
  * If these pass, the emulator's independent SigV4 agrees with AWS's signer.
+ *
+ * Over 400 lines on purpose: one case per signing shape the emulator must
+ * agree on with AWS's signer, against the one emulator and SDK set up once.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

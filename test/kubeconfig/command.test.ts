@@ -4,6 +4,10 @@
  * loopback EKS emulator that verifies SigV4, and the real kubectl reading the
  * result and authenticating through it to the fake cluster (an HTTPS API
  * server that checks the token against the STS emulator). Needs `npm run build`.
+ *
+ * Over 400 lines on purpose: each case is one of the AWS CLI's
+ * update-kubeconfig tests (named in its title) run through the same
+ * emulator, kubectl and fake cluster, set up once for the file.
  */
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";

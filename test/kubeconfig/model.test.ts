@@ -3,6 +3,9 @@
  * `convert-kubeconfig`: what ends up in the file, checked by reading the
  * printed text back (as kubectl would) and by the text itself where the
  * promise is about bytes (comments, untouched entries, diff output).
+ *
+ * Over 400 lines on purpose: a case per merge, convert and print promise,
+ * each a few lines of YAML in and out.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

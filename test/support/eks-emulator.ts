@@ -36,6 +36,9 @@
  *
  * Errors imitate EKS: the type in the x-amzn-ErrorType header (which the
  * SDK's REST-JSON deserializer reads) and {"message": …} in the body.
+ *
+ * Over 400 lines on purpose: one emulator, its routes sharing one store of
+ * clusters and entries and one set of EKS's validation rules.
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";

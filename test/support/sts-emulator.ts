@@ -17,6 +17,10 @@
  *
  * Error codes, messages and HTTP statuses imitate real STS, so that client
  * code under test sees what it would see in production.
+ *
+ * One file at ~1,000 lines on purpose: the SigV4 check, the query protocol,
+ * the credential store and the fault switches are one emulator that tests
+ * drive as a unit, and splitting them would only spread its state around.
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";

@@ -70,7 +70,9 @@ export function chainError(error: unknown, request: FailureContext, trace: Chain
   // The SDK words this several ways (expired session, expired token it cannot refresh, invalid session),
   // but each asks for `aws sso login`.
   if (/aws sso login|SSO session .*(expired|invalid)|SSO Token.*(expired|refresh)/i.test(message)) {
-    return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} has expired`, {
+    // No token in the SSO cache at all (never logged in, or aws sso logout) is not an expiry: say which it is.
+    const state = /not found/i.test(message) ? "has no login in the SSO cache (never logged in, or logged out)" : "has expired";
+    return new EksTokenError("sso-expired", `could not get AWS credentials: the SSO session of profile ${profile} ${state}`, {
       hint: `run: aws sso login --profile ${profile}`,
       cause: error,
     });

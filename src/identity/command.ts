@@ -30,11 +30,11 @@ export function extractToken(input: string): string {
   return text.replace(/^Bearer\s+/i, "");
 }
 
-async function tokenArgument(positionals: string[], deps: Deps): Promise<string> {
+async function tokenArgument(positionals: string[], deps: Deps, commandName: string): Promise<string> {
   const arg = positionals[0];
   const input = arg === undefined || arg === "-" ? await deps.readStdin() : arg;
   const token = extractToken(input);
-  if (token === "") throw usage("no token given: pass it as an argument or on standard input (-)");
+  if (token === "") throw usage("no token given: pass it as an argument or on standard input (-)", commandName);
   return token;
 }
 
@@ -93,7 +93,7 @@ function factRows(f: TokenFacts, partition: string | undefined, now: Date): Arra
 /** eks-token decode [TOKEN | -]: offline, never a network call. */
 export const decodeCommand = command(DECODE, async ({ values, positionals }, deps) => {
   const output = values.output;
-  const token = await tokenArgument(positionals, deps);
+  const token = await tokenArgument(positionals, deps, DECODE.name);
   const now = deps.now();
   const { result, partition } = check(token, now, { ...flagsOf(values), stsClock: true });
   const f = result.facts;
@@ -158,7 +158,7 @@ export const verifyCommand = command(VERIFY, async ({ values, positionals }, dep
   const output = values.output;
   const clusterId = values["cluster-id"] ?? values["cluster-name"];
   if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for", "verify");
-  const token = await tokenArgument(positionals, deps);
+  const token = await tokenArgument(positionals, deps, VERIFY.name);
   const { result } = check(token, deps.now(), { ...flagsOf(values), stsClock: false });
   if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${result.reason}`, { hint: "make a new token with eks-token" });
   const fetchSts = httpStsFetch(values["connect-to"] ? { connectTo: values["connect-to"] } : {});

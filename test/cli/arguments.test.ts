@@ -36,6 +36,13 @@ describe("one argument too many is refused, for every command", () => {
     expect((await runCli(["--cluster-name", "c", "--version"], box.env)).stdout).toBe(alone.stdout);
   });
 
+  it("an empty token points at the help of the command it was given to", async () => {
+    for (const [args, name] of [[["decode", ""], "decode"], [["verify", "--cluster-id", "c", ""], "verify"]] as const) {
+      const r = await runCli([...args], box.env);
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: "", stderr: `eks-token: no token given: pass it as an argument or on standard input (-) — see eks-token ${name} --help\n` });
+    }
+  });
+
   it("an argument outside its allowed values is refused the same way", async () => {
     const r = await runCli(["completion", "tcsh"], box.env);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 2, stdout: "", stderr: "eks-token: unknown SHELL tcsh: expected bash, zsh or fish — see eks-token completion --help\n" });

@@ -239,6 +239,16 @@ describe("failures: one line on stderr, nothing on stdout, non-zero exit, within
     expect(r.stderr.trim()).toBe("eks-token: could not get AWS credentials: the SSO session of profile sso has expired — run: aws sso login --profile sso");
   });
 
+  it("an SSO profile never logged in: says so rather than calling it expired", async () => {
+    writeAws(
+      "config",
+      "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\nregion = us-east-1\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    const r = await runCli(["-i", "c", "--profile", "sso"], box.env);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 3, stdout: "" });
+    expect(r.stderr.trim()).toBe("eks-token: could not get AWS credentials: the SSO session of profile sso has no login in the SSO cache (never logged in, or logged out) — run: aws sso login --profile sso");
+  });
+
   it("MFA profile with no terminal: fails saying so instead of hanging", async () => {
     writeAws("credentials", "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n");
     writeAws("config", "[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n");

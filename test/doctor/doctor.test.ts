@@ -8,6 +8,7 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -157,6 +158,21 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     expect(r.stderr).toMatch(/^eks-token: the chain breaks at context \(exit 10\): context "nope"/);
   });
 
+  it("-o json lists the same links whatever breaks: after an unknown context, every link by its usual name, skipped with why, each --can-i included", async () => {
+    const r = await doctor(kubeconfig({ exec: asQa() }), ["--context", "nope", "--can-i", "get pods", "--can-i", "list nodes", "-o", "json"]);
+    expect(r.status).toBe(10);
+    const report = JSON.parse(r.stdout) as { firstFailure: { name: string }; links: Array<{ stage: string; name: string; status: string; summary: string }> };
+    expect(report.firstFailure.name).toBe("context");
+    expect(report.links.map((l) => `${l.name}:${l.status}`)).toEqual([
+      "context:failed", "exec:skipped", "credentials:skipped", "role:skipped", "token:skipped", "sts:skipped", "dns:skipped", "connect:skipped", "tls:skipped", "authentication:skipped", "mapping:skipped", "rbac:skipped", "can-i:skipped", "can-i:skipped",
+    ]);
+    expect(report.links.filter((l) => l.name === "can-i").map((l) => l.summary)).toEqual(["get pods: not asked: no context", "list nodes: not asked: no context"]);
+    // The same set as a healthy chain's (the test above), in text too.
+    const text = await doctor(kubeconfig({ exec: asQa() }), ["--context", "nope", "--can-i", "get pods"]);
+    expect(line(text, "can-i")).toBe("skip  can-i           get pods: not asked: no context");
+    expect(line(text, "rbac")).toBe("skip  rbac            no context");
+  });
+
   it("exec command missing: exit 11; the entry is understood, so the rest of the chain is still checked", async () => {
     const exec: Exec = { command: "aws-iam-authenticator", args: ["token", "-i", CLUSTER], env: QA_PROFILE() };
     const r = await doctor(kubeconfig({ exec, namespace: "projectA-qa" }), [], { PATH: "/usr/bin:/bin" });
@@ -276,14 +292,39 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     }
   });
 
+  it("an API server that answers 503: exit 19, asked twice (one retry); the mapping line does not claim the credential is accepted, and the --can-i is listed as not asked", async () => {
+    const seen: string[] = [];
+    const sick = createHttpsServer({ key: world.cluster.ca.key, cert: world.cluster.ca.cert }, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", status: "Failure", message: "etcd leader changed", code: 503 }));
+    });
+    await new Promise<void>((resolve) => sick.listen(0, "127.0.0.1", resolve));
+    try {
+      const server = `https://127.0.0.1:${(sick.address() as { port: number }).port}`;
+      // A self-managed cluster: EKS is not asked where its endpoint is.
+      const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(ALICE)), server, clusterName: "self-managed", namespace: "projectA-qa" }), ["--can-i", "get pods"]);
+      expect(r.status, r.stdout).toBe(19);
+      expect(seen).toEqual(["POST /apis/authentication.k8s.io/v1/selfsubjectreviews", "POST /apis/authentication.k8s.io/v1/selfsubjectreviews"]);
+      expect(line(r, "authentication")).toBe("FAIL  authentication  the SelfSubjectReview failed: 503 etcd leader changed");
+      expect(line(r, "mapping")).toBe("skip  mapping         the API server gave no verdict on the credential (see the authentication link): nothing to explain yet");
+      expect(r.stdout).not.toContain("accepts the credential");
+      expect(line(r, "rbac")).toBe("skip  rbac            the API server gave no verdict on the credential (see the authentication link)");
+      expect(line(r, "can-i")).toBe("skip  can-i           get pods in projectA-qa: not asked: the API server gave no verdict on the credential (see the authentication link)");
+    } finally {
+      sick.closeAllConnections();
+      await new Promise((resolve) => sick.close(resolve));
+    }
+  });
+
   it("identity not mapped, by access entries: exit 19; the cluster in mode API has no entry for bob, only one for rob", async () => {
-    const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(BOB)) }));
+    const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(BOB)) }), ["--can-i", "get pods"]);
     expect(r.status, r.stdout).toBe(19);
     expect(line(r, "authentication")).toMatch(/^FAIL +authentication +the API server answers 401 Unauthorized/);
     expect(line(r, "mapping")).toBe(`FAIL  mapping         no access entry maps ${BOB.arn} (cluster prod, mode API)`);
     expect(r.stdout).toContain(`access entry arn:aws:iam::${BOB.account}:user/rob: a user of the same account with a similar name: rob, not bob`);
     expect(r.stdout).toContain(`fix: create an access entry: aws eks create-access-entry --cluster-name prod --principal-arn ${BOB.arn}`);
     expect(line(r, "rbac")).toBe("skip  rbac            the API server does not accept the credential");
+    expect(line(r, "can-i")).toBe("skip  can-i           get pods in default: not asked: the API server does not accept the credential");
   });
 
   it("identity not mapped, by aws-auth: a self-managed cluster (serve) explains with --aws-auth-file, or --aws-auth-context read as an admin", async () => {

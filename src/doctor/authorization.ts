@@ -53,6 +53,12 @@ export function canIVerdict(question: CanI, result: ApiResult, namespace: string
   });
 }
 
+/** A can-i link for a question that was not asked, because `why`: listed all the same, so the report has one line per --can-i whatever breaks. Pure. */
+export function canISkipped(question: CanI, why: string, namespace: string | undefined): Link {
+  const where = "resource" in question && !question.resource.clusterScoped && namespace !== undefined ? ` in ${namespace}` : "";
+  return link("authorization", "skipped", `${question.text.trim()}${where}: not asked: ${why}`, { name: "can-i", details: { question: question.text, namespace: where ? namespace : null } });
+}
+
 export async function canI(target: ApiTarget, question: CanI, namespace: string, user: UserInfo | undefined): Promise<Link> {
   return canIVerdict(question, await apiRequest(target, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", accessReview(question, namespace)), namespace, user);
 }

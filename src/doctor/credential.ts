@@ -20,7 +20,7 @@ import { TOKEN_PREFIX } from "../token/encoding.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenRequest } from "../token/request.js";
 import type { ClusterEntry, UserEntry } from "./context.js";
-import { analyseExec, commandLine, execInfo, shownArgs, type ExecAnalysis } from "./exec-entry.js";
+import { analyseExec, commandLine, execInfo, shownArgs, type ExecAnalysis, type InteractiveMode } from "./exec-entry.js";
 import { locate, runPlugin } from "./exec-run.js";
 import { link, skipped, type Link } from "./links.js";
 import { readExecCredential } from "./exec-output.js";
@@ -107,7 +107,7 @@ function execLink(analysis: ExecAnalysis, located: ReturnType<typeof locate>, ru
 }
 
 /** The credentials and role links of a token doctor made. */
-function mintedLinks(minted: { source: string; accessKeyId: string; credentials: SigningCredentials; arn?: string }, request: TokenRequest, now: Date): Link[] {
+function mintedLinks(minted: { source: string; accessKeyId: string; credentials: SigningCredentials; arn?: string; profile?: string }, request: TokenRequest, now: Date): Link[] {
   const base = minted.source.split(" → AssumeRole ")[0] ?? minted.source;
   const expiry = minted.credentials.expiration;
   const left = expiry ? expiry.getTime() - now.getTime() : undefined;
@@ -117,6 +117,17 @@ function mintedLinks(minted: { source: string; accessKeyId: string; credentials:
       link("credentials", "ok", `${base}: found, and used to assume the role`, { details: { source: base } }),
       link("role", "ok", `assumed ${request.roleArn}${minted.arn ? ` as ${minted.arn}` : ""}, access key ${minted.accessKeyId}${expiry ? `, session expires ${until}` : ""}`, {
         details: { roleArn: request.roleArn, assumedArn: minted.arn ?? null, accessKeyId: minted.accessKeyId, expiration: expiry?.toISOString() ?? null },
+      }),
+    ];
+  }
+  // A profile with role_arn: the credential chain assumed it (asking for the MFA code, if the profile has mfa_serial).
+  const profileRole = /profile role_arn with (source_profile|credential_source)/.exec(minted.source)?.[1];
+  if (profileRole !== undefined) {
+    const profile = minted.profile ?? "(the default)";
+    return [
+      link("credentials", "ok", `profile ${profile}'s ${profileRole}: found, and used to assume the profile's role_arn`, { details: { source: minted.source, profile } }),
+      link("role", "ok", `assumed the role_arn of profile ${profile}, access key ${minted.accessKeyId}${expiry ? `, session expires ${until}` : ""} (the sts link says as whom)`, {
+        details: { profile, assumedArn: minted.arn ?? null, accessKeyId: minted.accessKeyId, expiration: expiry?.toISOString() ?? null },
       }),
     ];
   }
@@ -140,12 +151,35 @@ function mintFailureLinks(error: EksTokenError, request: TokenRequest): Link[] {
   return [link("credentials", "failed", error.message, { fix }), skipped("role", "needs the credentials")];
 }
 
+/**
+ * Whether the entry may ask its user something (an MFA code), as kubectl
+ * decides it (client-go exec.go): Never, never; IfAvailable and Always, when
+ * there is a terminal. Doctor asks on its standard error and reads the
+ * answer from the terminal, as the token command does, so its terminal is
+ * standard input and standard error both (deps.isTerminal): a prompt sent
+ * into a redirected stderr would wait unseen. Pure.
+ */
+export function mayAsk(mode: InteractiveMode, terminal: boolean): boolean {
+  return mode !== "Never" && terminal;
+}
+
+/** An MFA code that could not be asked for, told as it is for doctor: the entry's interactiveMode, or doctor's own lack of a terminal. */
+function mfaUnavailable(error: EksTokenError, mode: InteractiveMode): Link[] {
+  const serial = /could not get an MFA code for (\S+): /.exec(error.message)?.[1] ?? "the profile's mfa_serial";
+  const [summary, fix] =
+    mode === "Never"
+      ? [`could not get an MFA code for ${serial}: the exec entry's interactiveMode is Never, so kubectl does not let it ask either`, "write interactiveMode: IfAvailable in the exec entry, and run kubectl (and doctor) in a terminal to be asked for the code"]
+      : [`could not get an MFA code for ${serial}: doctor is not running in a terminal (standard input and standard error), so it cannot ask`, "run doctor in a terminal to be asked for the MFA code, as kubectl asks there; scripts and CI need credentials that need no code"];
+  const failed = link("credentials", "failed", summary, { fix, details: { mfaSerial: serial, interactiveMode: mode } });
+  return [failed, skipped("role", "needs the credentials")];
+}
+
 async function mintForEntry(analysis: ExecAnalysis & { understood: NonNullable<ExecAnalysis["understood"]> }, deps: Deps, logger: Logger): Promise<{ links: Link[]; minted?: MintedAws }> {
   const request = analysis.understood.request;
   try {
     const aws = await deps.loadAws();
     const minted = await withEnv(deps.env, analysis.understood.env, () =>
-      aws.mintToken({ ...request, interactive: false, env: deps.env, now: deps.now }, { logger, promptMfaCode: deps.promptMfaCode }),
+      aws.mintToken({ ...request, interactive: mayAsk(analysis.interactiveMode, deps.isTerminal()), env: deps.env, now: deps.now }, { logger, promptMfaCode: deps.promptMfaCode }),
     );
     return {
       links: mintedLinks(minted, request, deps.now()),
@@ -153,6 +187,7 @@ async function mintForEntry(analysis: ExecAnalysis & { understood: NonNullable<E
     };
   } catch (error) {
     if (!(error instanceof EksTokenError)) throw error;
+    if (error.code === "mfa-unavailable") return { links: mfaUnavailable(error, analysis.interactiveMode) };
     return { links: mintFailureLinks(error, request) };
   }
 }

@@ -24,7 +24,7 @@ import { parseAwsAuth } from "../mapping/parse.js";
 import { decodeToken } from "../token/encoding.js";
 import { apiRequest, type ApiTarget } from "./api-client.js";
 import { authenticate } from "./authentication.js";
-import { canI, listRules } from "./authorization.js";
+import { canI, canISkipped, listRules } from "./authorization.js";
 import { askSts, eksArn, eksFacts, eksHostRegion, isEksHost, sameServer, tokenVerdict } from "./aws-token.js";
 import type { Failure } from "./connection.js";
 import { kubeconfigList, resolveContext, type ClusterEntry, type KubeconfigFile, type ResolvedContext } from "./context.js";
@@ -75,6 +75,16 @@ function readCa(cluster: ClusterEntry): { pem?: string; source: string; problem?
     return { pem: read.text, source: `certificate-authority ${cluster.caFile}` };
   }
   return { source: "the system's roots (the kubeconfig gives no CA)" };
+}
+
+/** The rbac link and one can-i link per question, not reached because of `why`. */
+function authorizationSkipped(why: string, questions: readonly CanI[], namespace?: string): Link[] {
+  return [skipped("authorization", why, "rbac"), ...questions.map((q) => canISkipped(q, why, namespace))];
+}
+
+/** Every link past the road (authentication, mapping, rbac, each can-i), not reached because of `why`: the report lists the same links whatever breaks. */
+function apiSkipped(why: string, questions: readonly CanI[], namespace?: string): Link[] {
+  return [skipped("authentication", why), skipped("authentication", why, "mapping"), ...authorizationSkipped(why, questions, namespace)];
 }
 
 /** The context link: the context and what it names. */
@@ -226,8 +236,8 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
   const files = readFiles(list.paths);
   const resolved = resolveContext(files, { ...(input.context !== undefined ? { context: input.context } : {}), ...(input.namespace !== undefined ? { namespace: input.namespace } : {}), explicit: list.explicit });
   if (!resolved.ok) {
-    const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls", "authentication", "authorization"] as const;
-    return { links: [link("context", "failed", resolved.problem, { fix: resolved.fix, details: { files: resolved.files, contexts: resolved.contexts } }), ...rest.map((s) => skipped(s, "no context"))] };
+    const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls"] as const;
+    return { links: [link("context", "failed", resolved.problem, { fix: resolved.fix, details: { files: resolved.files, contexts: resolved.contexts } }), ...rest.map((s) => skipped(s, "no context")), ...apiSkipped("no context", input.canI)] };
   }
   const ctx = resolved.context;
   const server = serverUrl(ctx);
@@ -242,7 +252,7 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
 
   const skipRest = (why: string, from: "dns" | "authentication") => {
     const stages = from === "dns" ? (["dns", "connect", "tls"] as const) : ([] as const);
-    links.push(...stages.map((s) => skipped(s, why)), skipped("authentication", why), skipped("authentication", why, "mapping"), skipped("authorization", why, "rbac"));
+    links.push(...stages.map((s) => skipped(s, why)), ...apiSkipped(why, input.canI, ctx.namespace));
   };
   if (contextLink.status === "failed" || !ctx.cluster || !server || !ca) {
     skipRest("the context names no usable server", "dns");
@@ -284,15 +294,17 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
         },
         logger,
       ),
-      skipped("authorization", "the API server does not accept the credential", "rbac"),
+      ...authorizationSkipped("the API server does not accept the credential", input.canI, ctx.namespace),
     );
     return report();
   }
-  links.push(skipped("authentication", "not needed: the API server accepts the credential", "mapping"));
   if (authn.link.status === "failed") {
-    links.push(skipped("authorization", "the API server did not say who the caller is", "rbac"));
+    // No 401 and no answer either (a timeout, a 5xx, a dropped connection): nothing says whether the credential is accepted.
+    const why = "the API server gave no verdict on the credential (see the authentication link)";
+    links.push(skipped("authentication", `${why}: nothing to explain yet`, "mapping"), ...authorizationSkipped(why, input.canI, ctx.namespace));
     return report();
   }
+  links.push(skipped("authentication", "not needed: the API server accepts the credential", "mapping"));
   links.push(await listRules(target, ctx.namespace, authn.user));
   for (const question of input.canI) links.push(await canI(target, question, ctx.namespace, authn.user));
   return report();

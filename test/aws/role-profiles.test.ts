@@ -3,11 +3,10 @@
  * IRSA (web identity token file) and a profile whose role needs MFA, with the
  * code typed at a real pseudo-terminal (util-linux `script`).
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACT, runCli, sandbox, tokenUrl, type Sandbox } from "../support/cli.js";
+import { onTerminal, runCli, sandbox, tokenUrl, type Sandbox } from "../support/cli.js";
 import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "../support/cluster.js";
 
 const POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/pod-role`;
@@ -45,25 +44,6 @@ afterAll(async () => {
   box?.cleanup();
 });
 
-/** Run the CLI on a pseudo-terminal, typing `input` into it; returns everything the terminal showed. */
-function onTerminal(args: string[], input: string): Promise<{ status: number | null; screen: string }> {
-  const command = [...ARTIFACT.command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let screen = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      screen += d;
-      if (screen.includes("Enter MFA code")) child.stdin.end(input);
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, screen });
-    });
-  });
-}
-
 describe("credentials through STS", () => {
   it("IRSA: web identity token file and AWS_ROLE_ARN", async () => {
     const tokenFile = join(box.home, "token");
@@ -97,7 +77,7 @@ describe("credentials through STS", () => {
 
   it("MFA: prompts on the terminal (stderr), reads the code from /dev/tty, assumes the role", async () => {
     const before = cluster.sts.calls["AssumeRole"] ?? 0;
-    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa", "--output", "token"], "123456\n");
+    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa", "--output", "token"], env, "123456\n");
     expect(screen).toContain(`Enter MFA code for ${MFA_SERIAL}: `);
     expect(status).toBe(0);
     expect(screen).toMatch(/k8s-aws-v1\.[A-Za-z0-9_-]+/);
@@ -105,7 +85,7 @@ describe("credentials through STS", () => {
   });
 
   it("MFA: a wrong code is refused by STS with a clear line", async () => {
-    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa", "--no-cache"], "654321\n");
+    const { status, screen } = await onTerminal(["-i", "c", "--profile", "mfa", "--no-cache"], env, "654321\n");
     expect(status).toBe(3);
     expect(screen).toMatch(/eks-token: could not get AWS credentials \(profile mfa\): .*MultiFactorAuthentication failed/);
     expect(screen).not.toMatch(/k8s-aws-v1\./);

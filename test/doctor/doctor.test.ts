@@ -8,12 +8,13 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACT, runCli, type CliResult } from "../support/cli.js";
-import { ALICE, BOB, CAROL, CLUSTER, CLUSTER_ARN, QA_ROLE, REGION, keysOf, startDoctorWorld, type DoctorWorld } from "../support/doctor-world.js";
+import { ARTIFACT, onTerminal, runCli, type CliResult } from "../support/cli.js";
+import { ALICE, BOB, CAROL, CLUSTER, CLUSTER_ARN, MFA_CODE, MFA_SERIAL, QA_MFA_ROLE, QA_ROLE, REGION, keysOf, startDoctorWorld, type DoctorWorld } from "../support/doctor-world.js";
 import { freePort } from "../support/serve-process.js";
 import { makeTestCa } from "../support/tls.js";
 
@@ -157,6 +158,21 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     expect(r.stderr).toMatch(/^eks-token: the chain breaks at context \(exit 10\): context "nope"/);
   });
 
+  it("-o json lists the same links whatever breaks: after an unknown context, every link by its usual name, skipped with why, each --can-i included", async () => {
+    const r = await doctor(kubeconfig({ exec: asQa() }), ["--context", "nope", "--can-i", "get pods", "--can-i", "list nodes", "-o", "json"]);
+    expect(r.status).toBe(10);
+    const report = JSON.parse(r.stdout) as { firstFailure: { name: string }; links: Array<{ stage: string; name: string; status: string; summary: string }> };
+    expect(report.firstFailure.name).toBe("context");
+    expect(report.links.map((l) => `${l.name}:${l.status}`)).toEqual([
+      "context:failed", "exec:skipped", "credentials:skipped", "role:skipped", "token:skipped", "sts:skipped", "dns:skipped", "connect:skipped", "tls:skipped", "authentication:skipped", "mapping:skipped", "rbac:skipped", "can-i:skipped", "can-i:skipped",
+    ]);
+    expect(report.links.filter((l) => l.name === "can-i").map((l) => l.summary)).toEqual(["get pods: not asked: no context", "list nodes: not asked: no context"]);
+    // The same set as a healthy chain's (the test above), in text too.
+    const text = await doctor(kubeconfig({ exec: asQa() }), ["--context", "nope", "--can-i", "get pods"]);
+    expect(line(text, "can-i")).toBe("skip  can-i           get pods: not asked: no context");
+    expect(line(text, "rbac")).toBe("skip  rbac            no context");
+  });
+
   it("exec command missing: exit 11; the entry is understood, so the rest of the chain is still checked", async () => {
     const exec: Exec = { command: "aws-iam-authenticator", args: ["token", "-i", CLUSTER], env: QA_PROFILE() };
     const r = await doctor(kubeconfig({ exec, namespace: "projectA-qa" }), [], { PATH: "/usr/bin:/bin" });
@@ -165,6 +181,55 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     expect(r.stdout).toContain("fix: install aws-iam-authenticator, or let eks-token run instead: eks-token convert-kubeconfig");
     expect(line(r, "authentication")).toBe("ok    authentication  accepted as projectA-alice, groups projectA-qa-human-users");
     expect(line(r, "rbac")).toMatch(/^ok +rbac +in projectA-qa: get\/list pods/);
+  });
+
+  describe("a profile whose role needs an MFA code (role_arn, source_profile, mfa_serial)", () => {
+    // The profile's AssumeRole goes to the STS emulator through AWS_ENDPOINT_URL_STS, so the token is signed
+    // for that override, which the token link refuses (exit 14): what is asserted here is the user's side.
+    const asMfa = (interactiveMode = "IfAvailable"): Exec => {
+      const config = join(dir, "mfa-config");
+      const credentials = join(dir, "mfa-credentials");
+      writeFileSync(config, `[profile mfa]\nrole_arn = ${QA_MFA_ROLE}\nsource_profile = base\nmfa_serial = ${MFA_SERIAL}\nrole_session_name = alice\n`);
+      writeFileSync(credentials, `[base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`, { mode: 0o600 });
+      return { ...eksToken(["--cluster-name", CLUSTER, "--region", REGION], { AWS_PROFILE: "mfa", AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_ENDPOINT_URL_STS: world.cluster.sts.url }), interactiveMode };
+    };
+    const doctorArgs = (path: string) => ["doctor", "--kubeconfig", path, "--sts-endpoint", world.stsEndpoint];
+    /** The report's line for a link, from what a terminal showed. */
+    const shown = (screen: string, name: string) => screen.replace(/\r/g, "").split("\n").find((l) => new RegExp(`^(ok|WARN|FAIL|skip) +${name} `).test(l)) ?? `(no ${name} line in:\n${screen})`;
+    const mfaAssumed = () => world.cluster.sts.assumed.filter((a) => a.roleArn === QA_MFA_ROLE).length;
+
+    it("at a terminal: doctor asks for the code there, as kubectl lets the entry ask, and the credentials and role hold", async () => {
+      const before = mfaAssumed();
+      const { status, screen } = await onTerminal(doctorArgs(kubeconfig({ exec: asMfa() })), world.env(), `${MFA_CODE}\n`, { timeoutMs: 60_000 });
+      expect(screen).toContain(`Enter MFA code for ${MFA_SERIAL}: `);
+      expect(mfaAssumed()).toBe(before + 1);
+      expect(shown(screen, "credentials")).toBe("ok    credentials     profile mfa's source_profile: found, and used to assume the profile's role_arn");
+      expect(shown(screen, "role")).toMatch(/^ok +role +assumed the role_arn of profile mfa, access key ASIA\w+, session expires in 60 min /);
+      expect(shown(screen, "sts")).toMatch(/^ok +sts +arn:aws:sts::111122223333:assumed-role\/projectA-qa\/alice /);
+      expect(screen).not.toContain("could not get an MFA code");
+      // The token is signed for the override: that, and nothing on the user's side, is what breaks.
+      expect(shown(screen, "token")).toMatch(/^FAIL +token /);
+      expect(status).toBe(14);
+    });
+
+    it("without a terminal: the credentials link fails, and the fix is to run doctor in one, not to change the entry", async () => {
+      const r = await doctor(kubeconfig({ exec: asMfa() }));
+      expect(r.status, r.stdout).toBe(12);
+      expect(line(r, "credentials")).toBe(`FAIL  credentials     could not get an MFA code for ${MFA_SERIAL}: doctor is not running in a terminal (standard input and standard error), so it cannot ask`);
+      expect(r.stdout).toContain("fix: run doctor in a terminal to be asked for the MFA code, as kubectl asks there; scripts and CI need credentials that need no code");
+      expect(r.stdout).not.toContain("interactiveMode: IfAvailable");
+      expect(r.stderr).toMatch(/^eks-token: the chain breaks at credentials \(exit 12\): could not get an MFA code .* — run doctor in a terminal/);
+    });
+
+    it("interactiveMode Never, even at a terminal: doctor does not ask (kubectl would not let the entry), and says the entry is why", async () => {
+      const before = mfaAssumed();
+      const { status, screen } = await onTerminal(doctorArgs(kubeconfig({ exec: asMfa("Never") })), world.env(), `${MFA_CODE}\n`, { timeoutMs: 60_000 });
+      expect(screen).not.toContain("Enter MFA code");
+      expect(mfaAssumed()).toBe(before);
+      expect(shown(screen, "credentials")).toBe(`FAIL  credentials     could not get an MFA code for ${MFA_SERIAL}: the exec entry's interactiveMode is Never, so kubectl does not let it ask either`);
+      expect(screen).toContain("fix: write interactiveMode: IfAvailable in the exec entry, and run kubectl (and doctor) in a terminal to be asked for the code");
+      expect(status).toBe(12);
+    });
   });
 
   it("expired credentials: exit 12, and the API server is not asked with nothing", async () => {
@@ -276,14 +341,39 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
     }
   });
 
+  it("an API server that answers 503: exit 19, asked twice (one retry); the mapping line does not claim the credential is accepted, and the --can-i is listed as not asked", async () => {
+    const seen: string[] = [];
+    const sick = createHttpsServer({ key: world.cluster.ca.key, cert: world.cluster.ca.cert }, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", status: "Failure", message: "etcd leader changed", code: 503 }));
+    });
+    await new Promise<void>((resolve) => sick.listen(0, "127.0.0.1", resolve));
+    try {
+      const server = `https://127.0.0.1:${(sick.address() as { port: number }).port}`;
+      // A self-managed cluster: EKS is not asked where its endpoint is.
+      const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(ALICE)), server, clusterName: "self-managed", namespace: "projectA-qa" }), ["--can-i", "get pods"]);
+      expect(r.status, r.stdout).toBe(19);
+      expect(seen).toEqual(["POST /apis/authentication.k8s.io/v1/selfsubjectreviews", "POST /apis/authentication.k8s.io/v1/selfsubjectreviews"]);
+      expect(line(r, "authentication")).toBe("FAIL  authentication  the SelfSubjectReview failed: 503 etcd leader changed");
+      expect(line(r, "mapping")).toBe("skip  mapping         the API server gave no verdict on the credential (see the authentication link): nothing to explain yet");
+      expect(r.stdout).not.toContain("accepts the credential");
+      expect(line(r, "rbac")).toBe("skip  rbac            the API server gave no verdict on the credential (see the authentication link)");
+      expect(line(r, "can-i")).toBe("skip  can-i           get pods in projectA-qa: not asked: the API server gave no verdict on the credential (see the authentication link)");
+    } finally {
+      sick.closeAllConnections();
+      await new Promise((resolve) => sick.close(resolve));
+    }
+  });
+
   it("identity not mapped, by access entries: exit 19; the cluster in mode API has no entry for bob, only one for rob", async () => {
-    const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(BOB)) }));
+    const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(BOB)) }), ["--can-i", "get pods"]);
     expect(r.status, r.stdout).toBe(19);
     expect(line(r, "authentication")).toMatch(/^FAIL +authentication +the API server answers 401 Unauthorized/);
     expect(line(r, "mapping")).toBe(`FAIL  mapping         no access entry maps ${BOB.arn} (cluster prod, mode API)`);
     expect(r.stdout).toContain(`access entry arn:aws:iam::${BOB.account}:user/rob: a user of the same account with a similar name: rob, not bob`);
     expect(r.stdout).toContain(`fix: create an access entry: aws eks create-access-entry --cluster-name prod --principal-arn ${BOB.arn}`);
     expect(line(r, "rbac")).toBe("skip  rbac            the API server does not accept the credential");
+    expect(line(r, "can-i")).toBe("skip  can-i           get pods in default: not asked: the API server does not accept the credential");
   });
 
   it("identity not mapped, by aws-auth: a self-managed cluster (serve) explains with --aws-auth-file, or --aws-auth-context read as an admin", async () => {

@@ -106,6 +106,32 @@ export function runCli(args: string[], env: Record<string, string>, options: Run
   });
 }
 
+/**
+ * Run the CLI on a pseudo-terminal (util-linux `script`): its standard
+ * input, output and error are the terminal, and /dev/tty is there to be
+ * asked on. `input` is typed once `prompt` shows (never, if it does not);
+ * returns everything the terminal showed, CRs and all.
+ */
+export function onTerminal(args: string[], env: Record<string, string>, input: string, options: { prompt?: string; timeoutMs?: number } = {}): Promise<{ status: number | null; screen: string }> {
+  const prompt = options.prompt ?? "Enter MFA code";
+  const command = [...ARTIFACT.command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let screen = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      screen += d;
+      if (screen.includes(prompt) && child.stdin.writable) child.stdin.end(input);
+    });
+    child.stdin.on("error", () => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, screen });
+    });
+  });
+}
+
 /** The URL inside a k8s-aws-v1 token. */
 export function tokenUrl(token: string): URL {
   return new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ""), "base64url").toString("utf8"));

@@ -10,6 +10,7 @@
  * projectA-{{SessionName}} in group projectA-qa-human-users, which a Role
  * in namespace projectA-qa lets look at pods, exec into them and read their
  * logs (test/fixtures/aws-auth/projectA-qa.yaml, test/fixtures/rbac/);
+ * the same role behind an MFA code (QA_MFA_ROLE);
  * alice, an administrator (system:masters); carol, mapped with no group
  * RBAC binds; bob, mapped nowhere. The API server also holds aws-auth as a
  * ConfigMap, for doctor --aws-auth-context.
@@ -31,6 +32,14 @@ export const REGION = "us-east-1";
 /** How aws eks update-kubeconfig (and eks-token kubeconfig) name the cluster entry: doctor knows it is EKS from it. */
 export const CLUSTER_ARN = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
 export const QA_ROLE = `arn:aws:iam::${ACCOUNT}:role/projectA-qa`;
+/**
+ * The QA role under another path, whose AssumeRole needs alice's MFA code:
+ * its sessions are assumed-role/projectA-qa/…, which aws-auth maps as the
+ * QA role's (the authenticator drops the path).
+ */
+export const QA_MFA_ROLE = `arn:aws:iam::${ACCOUNT}:role/mfa/projectA-qa`;
+export const MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/alice`;
+export const MFA_CODE = "123456";
 export const BOB: EmulatorUser = { accessKeyId: "AKIADOCTORBOB0000001", secretAccessKey: "doctor-secret-key-of-bob-00000000000000", arn: `arn:aws:iam::${ACCOUNT}:user/bob`, userId: "AIDADOCTORBOB0000001", account: ACCOUNT };
 export const CAROL: EmulatorUser = { accessKeyId: "AKIADOCTORCAROL00001", secretAccessKey: "doctor-secret-key-of-carol-000000000000", arn: `arn:aws:iam::${ACCOUNT}:user/carol`, userId: "AIDADOCTORCAROL00001", account: ACCOUNT };
 
@@ -77,7 +86,7 @@ export async function startDoctorWorld(options: { command?: string[]; eksCluster
   const cluster = await startWebhookCluster({
     clusterId: CLUSTER,
     users: [ALICE, BOB, CAROL],
-    roles: [{ arn: QA_ROLE }],
+    roles: [{ arn: QA_ROLE }, { arn: QA_MFA_ROLE, mfaSerial: MFA_SERIAL, mfaCode: MFA_CODE }],
     awsAuth: doctorAwsAuth(),
     rbac: [...READERS_RBAC, ...PROJECT_A_QA_RBAC],
     stsNow: () => new Date(Date.now() + skew.ms),

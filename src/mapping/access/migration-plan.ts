@@ -25,7 +25,7 @@
  *   never matched anyone in the ConfigMap (an entry for the role would start
  *   granting access the ConfigMap never gave).
  */
-import { splitArn } from "../arn.js";
+import { sessionRole, splitArn } from "../arn.js";
 import { entryPlace, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../model.js";
 import {
   CLUSTER_ADMIN_POLICY,
@@ -149,11 +149,11 @@ function planEntry(entry: MappingEntry, arn: string, cannot: (reason: string, ma
     cannot("not an ARN: it never matches in the ConfigMap, and an access entry needs a principal ARN", "nothing to migrate; fix or remove it");
     return undefined;
   }
-  const roleArn = `arn:${parts.partition}:iam::${parts.account}:role/${parts.name}`;
   if (parts.service === "sts") {
+    // The role as the server canonicalizes the session (every segment but the session name: assumed-role/Org/Team/Admin/S → role/Org/Team/Admin).
     cannot(
       `an STS session ARN (${parts.type}): the ConfigMap never matches it (the server compares role ARNs), and EKS refuses session principals in access entries`,
-      parts.type === "assumed-role" ? `if the role should have access, create an entry for ${roleArn}` : "use a role, or keep this in the ConfigMap",
+      parts.type === "assumed-role" ? `if the role should have access, create an entry for ${sessionRole(parts)}` : "use a role, or keep this in the ConfigMap",
     );
     return undefined;
   }

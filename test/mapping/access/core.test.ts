@@ -4,6 +4,7 @@
  * entry becomes a plan, and the apply loop against an in-memory EKS.
  */
 import { describe, expect, it } from "vitest";
+import { canonicalArn } from "../../../src/identity/canonical.js";
 import { callerFromArn } from "../../../src/mapping/caller.js";
 import type { AwsAuth, Caller } from "../../../src/mapping/model.js";
 import { parseAwsAuth } from "../../../src/mapping/parse.js";
@@ -114,6 +115,19 @@ describe("planMigration (pure)", () => {
     const p = plan(configMap(maps));
     expect(p.entries).toEqual([]);
     expect(p.cannotMigrate[0]?.reason).toMatch(reason);
+  });
+
+  it.each([
+    [`arn:aws:sts::${A}:assumed-role/ci/build`, `arn:aws:iam::${A}:role/ci`],
+    // Every segment but the session is the role, as the server canonicalizes it: the path is kept.
+    [`arn:aws:sts::${A}:assumed-role/Org/Team/Admin/S`, `arn:aws:iam::${A}:role/Org/Team/Admin`],
+    [`arn:aws-cn:sts::${A}:assumed-role/ops/Admin/S`, `arn:aws-cn:iam::${A}:role/ops/Admin`],
+  ])("cannot migrate the session ARN %s; the manual step names the server's canonical role %s", (arn, roleArn) => {
+    // The role a session of it canonicalizes to, as whoami and the server compute it.
+    expect(canonicalArn(arn)).toBe(roleArn);
+    const p = plan(roles(`- rolearn: ${arn}\n  username: admin\n  groups: [admins]`));
+    expect(p.entries).toEqual([]);
+    expect(p.cannotMigrate).toEqual([expect.objectContaining({ subject: arn, reason: expect.stringMatching(/^an STS session ARN \(assumed-role\)/), manualStep: `if the role should have access, create an entry for ${roleArn}` })]);
   });
 
   it("hybrid nodes, a missing username, a later duplicate in mapUsers losing to mapRoles", () => {

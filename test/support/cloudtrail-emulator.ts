@@ -17,6 +17,10 @@
  * throttling at about two calls a second per account (ThrottlingException);
  * AccessDeniedException for identities without cloudtrail:LookupEvents.
  * Errors are JSON 1.1's: {"__type": …, "message": …}.
+ *
+ * Like real AWS, it can take the temporary credentials STS issued
+ * (`lookupKey`: the STS emulator's signer()), so a lookup made as an assumed
+ * role is verified, and recorded with that session's ARN.
  */
 import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
@@ -33,6 +37,8 @@ export interface CloudTrailKey extends EksEmulatorKey {
 
 export interface CloudTrailEmulatorOptions {
   keys: CloudTrailKey[];
+  /** Keys not listed in `keys`: e.g. temporary credentials the STS emulator issued (its signer()). */
+  lookupKey?: (accessKeyId: string) => CloudTrailKey | undefined;
   /** Read at every request, so calls made meanwhile (an STS emulator's AssumeRoles) show up. */
   records: () => TrailRecord[];
   now?: () => Date;
@@ -43,6 +49,8 @@ export interface CloudTrailEmulatorOptions {
 
 export interface Lookup {
   region: string;
+  /** Who signed the call (the key's arn: an IAM user, or an assumed-role session). */
+  caller: string;
   attribute?: { key: string; value: string };
   start: Date;
   end: Date;
@@ -92,7 +100,9 @@ export async function startCloudTrailEmulator(options: CloudTrailEmulatorOptions
     return true;
   };
 
-  const lookupEvents = (input: Record<string, unknown>, region: string): Record<string, unknown> => {
+  const keyOf = (id: string) => keys.get(id) ?? options.lookupKey?.(id);
+
+  const lookupEvents = (input: Record<string, unknown>, region: string, caller: string): Record<string, unknown> => {
     const attributes = input["LookupAttributes"] ?? [];
     if (!Array.isArray(attributes) || attributes.length > 1) throw fail("InvalidLookupAttributesException", "You can specify only one lookup attribute.");
     const attribute = attributes[0] as { AttributeKey?: unknown; AttributeValue?: unknown } | undefined;
@@ -118,6 +128,7 @@ export async function startCloudTrailEmulator(options: CloudTrailEmulatorOptions
     const more = offset + max < matching.length;
     lookups.push({
       region,
+      caller,
       ...(attribute ? { attribute: { key: String(attribute.AttributeKey), value: String(attribute.AttributeValue) } } : {}),
       start: new Date(start),
       end: new Date(end),
@@ -144,9 +155,9 @@ export async function startCloudTrailEmulator(options: CloudTrailEmulatorOptions
       try {
         if (size > MAX_BODY_BYTES) throw fail("SerializationException", "request body too large");
         const log: { accessKeyId?: string; region?: string } = {};
-        authenticate(req, Buffer.concat(chunks), keys, now(), log, "cloudtrail");
+        authenticate(req, Buffer.concat(chunks), keyOf, now(), log, "cloudtrail");
         if (req.method !== "POST" || !TARGETS.includes(String(req.headers["x-amz-target"]))) throw fail("UnknownOperationException", `no operation ${String(req.headers["x-amz-target"])}`);
-        const key = keys.get(log.accessKeyId!)!;
+        const key = keyOf(log.accessKeyId!)!;
         if (key.denied) {
           throw fail("AccessDeniedException", `User: ${key.arn} is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action`);
         }
@@ -161,7 +172,7 @@ export async function startCloudTrailEmulator(options: CloudTrailEmulatorOptions
         } catch {
           throw fail("SerializationException", "request body is not JSON");
         }
-        body = lookupEvents(input, log.region!);
+        body = lookupEvents(input, log.region!, key.arn);
         calls.LookupEvents++;
       } catch (error) {
         const e = error instanceof EksError ? error : new EksError(500, "InternalFailure", String(error));

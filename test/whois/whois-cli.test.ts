@@ -30,9 +30,15 @@ const H = 3_600_000;
 
 const PROJECT_A = `arn:aws:iam::${ACCOUNT}:role/projectA`;
 const JUMP = `arn:aws:iam::${ACCOUNT}:role/jump`;
+/** A role whose sessions may read CloudTrail: whois --role-arn queries as it. */
+const AUDITOR = `arn:aws:iam::${ACCOUNT}:role/auditor`;
 const SSO_ROLE_ID = "AROASSODEVELOPERS01";
 const SSO_ROLE = `arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Developers_0123456789abcdef`;
 const REPORTS_ROLE_ID = "AROAREPORTS00000001";
+/** A role whose sessions "hourly" (120 starts) and "storm" (1,001 starts) were started again and again: more than one LookupEvents page. */
+const BATCH_ROLE_ID = "AROABATCH0000000001";
+const HOURLY = 120;
+const STORM = 1001;
 const SESSION = "qa-1566432791140199108";
 /** A made-up session token's prefix (test/support/cloudtrail-records.ts): it must never be printed. */
 const TOKEN_PREFIX = /IQoJb3JpZ2luX2Vj/;
@@ -71,6 +77,8 @@ let env: Record<string, string>;
 let awsAuthFile: string;
 const fixtures: TrailRecord[] = [];
 const now = Date.now();
+/** When carol signed in through IAM Identity Center (whole seconds, as CloudTrail writes it). */
+const ssoSignInAt = new Date(Math.floor((now - 2 * H) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Starts of reports/nightly by alice at three times: several matches. */
 function reportsStart(hoursAgo: number, n: number, caller: EmulatorUser): TrailRecord {
@@ -87,16 +95,39 @@ function reportsStart(hoursAgo: number, n: number, caller: EmulatorUser): TrailR
   });
 }
 
+/** The n-th start (0: the newest) of batch/SESSION, by alice, `spacingS` seconds apart. */
+function batchStart(sessionName: string, n: number, spacingS: number): TrailRecord {
+  return sessionStart({
+    at: new Date(Math.floor(now / 1000) * 1000 - (n + 1) * spacingS * 1000),
+    region: "us-east-1",
+    userIdentity: iamUserIdentity(ALICE.arn, ALICE.userId, ALICE.accessKeyId),
+    sourceIp: `203.0.113.${n % 250}`,
+    userAgent: "aws-cli/2.15.30",
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/batch`,
+    roleId: BATCH_ROLE_ID,
+    sessionName,
+    accessKeyId: `ASIABATCH${sessionName.toUpperCase()}${String(n).padStart(6, "0")}`,
+  });
+}
+
 beforeAll(async () => {
-  cluster = await startFakeCluster({ clusterId: "prod", users: [ALICE], roles: [{ arn: PROJECT_A }, { arn: JUMP }], mappings: MAPPINGS });
+  cluster = await startFakeCluster({ clusterId: "prod", users: [ALICE, BOB], roles: [{ arn: PROJECT_A }, { arn: JUMP }, { arn: AUDITOR }], mappings: MAPPINGS });
   fixtures.push(
-    identityCenterSignIn({ at: new Date(now - 2 * H), region: "us-east-1", account: ACCOUNT, permissionSet: "Developers", roleId: SSO_ROLE_ID, user: "carol@example.com", accessKeyId: "ASIASSOCAROL0000001", sourceIp: "192.0.2.44", userAgent: "Mozilla/5.0 (portal)" }),
+    identityCenterSignIn({ at: new Date(Date.parse(ssoSignInAt)), region: "us-east-1", account: ACCOUNT, permissionSet: "Developers", roleId: SSO_ROLE_ID, user: "carol@example.com", accessKeyId: "ASIASSOCAROL0000001", sourceIp: "192.0.2.44", userAgent: "Mozilla/5.0 (portal)" }),
     reportsStart(5, 1, ALICE),
     reportsStart(1, 3, BOB),
     reportsStart(3, 2, ALICE),
+    // Every 5 minutes for 10 hours; every 30 s for 8⅓ hours.
+    ...Array.from({ length: HOURLY }, (_, n) => batchStart("hourly", n, 300)),
+    ...Array.from({ length: STORM }, (_, n) => batchStart("storm", n, 30)),
   );
   trail = await startCloudTrailEmulator({
     keys: [{ ...ALICE }, { ...BOB, denied: true }],
+    // As real AWS, CloudTrail takes the credentials STS issued: sessions of auditor may look up, sessions of projectA may not.
+    lookupKey: (accessKeyId) => {
+      const signer = cluster.sts.signer(accessKeyId);
+      return signer ? { accessKeyId, ...signer, denied: !signer.arn.includes(":assumed-role/auditor/") } : undefined;
+    },
     records: () => [...fixtures, ...cluster.sts.assumed.map((call) => fromSts(call, "us-east-1"))],
   });
   box = sandbox();
@@ -159,6 +190,13 @@ async function jumpSession(sessionName: string): Promise<Record<string, string>>
 
 const lookupsOf = (resource: string) => trail.lookups.filter((l) => l.attribute?.value === resource);
 
+/** The time of the one AssumeRole the STS emulator answered for this session name, as CloudTrail writes event times (whole seconds). */
+function assumedAtOf(sessionName: string): string {
+  const calls = cluster.sts.assumed.filter((a) => a.sessionName === sessionName);
+  expect(calls).toHaveLength(1);
+  return calls[0]!.at.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 let seedEvent: ReturnType<typeof lastAuditEvent>;
 let seedRoleId: string;
 
@@ -208,6 +246,7 @@ describe("whois: the seed example, end to end", () => {
           principal: ALICE.arn,
           principalType: "IAM user",
           sourceIp: "127.0.0.1",
+          assumedAt: assumedAtOf(SESSION),
           role: PROJECT_A,
           sessionName: SESSION,
           eventName: "AssumeRole",
@@ -268,6 +307,116 @@ describe("whois: who is behind other sessions", () => {
     const at = new Date(now - 2 * H).toISOString();
     const earlier = JSON.parse((await runCli(["whois", ...reports, "--at", at, "--lookback", "4h"], env)).stdout);
     expect(earlier.matches.map((m: { sourceIp: string }) => m.sourceIp)).toEqual(["198.51.100.2", "198.51.100.1"]);
+  });
+});
+
+describe("whois: a session started more often than one LookupEvents page holds", () => {
+  const batchUid = `aws-iam-authenticator:${ACCOUNT}:${BATCH_ROLE_ID}`;
+  /** The start times of batch/SESSION as CloudTrail wrote them, newest first. */
+  const startsOf = (sessionName: string, count: number) =>
+    fixtures.filter((f) => f.resources.some((r) => r.ResourceName === `${BATCH_ROLE_ID}:${sessionName}`)).map((f) => String(f.record["eventTime"])).slice(0, count);
+
+  it("120 starts: CloudTrail pages them (50 a page) and whois follows NextToken to the last one; all found, newest first", async () => {
+    const resource = `${BATCH_ROLE_ID}:hourly`;
+    const before = lookupsOf(resource).length;
+    const r = await runCli(["whois", "--uid", batchUid, "--session-name", "hourly", "-o", "json"], env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout);
+    expect(result.searched).toEqual([expect.objectContaining({ resource, found: HOURLY })]);
+    expect(result.searched[0].truncated).toBeUndefined();
+    // Every start, each once, newest first: exactly the times CloudTrail holds.
+    const expected = startsOf("hourly", HOURLY);
+    expect(expected).toHaveLength(HOURLY);
+    expect(result.matches.map((m: { assumedAt: string }) => m.assumedAt)).toEqual(expected);
+    expect(new Set(result.matches.map((m: { eventId: string }) => m.eventId)).size).toBe(HOURLY);
+    // The emulator answered three pages: the first call without a NextToken, the next two with the one it issued.
+    const calls = lookupsOf(resource).slice(before);
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.map((l) => [l.events, l.nextToken])).toEqual([
+      [50, false],
+      [50, true],
+      [20, true],
+    ]);
+
+    const text = await runCli(["whois", "--uid", batchUid, "--session-name", "hourly"], env);
+    expect(text.status).toBe(0);
+    expect(lines(text.stdout)).toContain(`          ${resource}: ${HOURLY}`);
+    expect(text.stdout).toContain(`${HOURLY} starts of the session, newest first:`);
+  });
+
+  it("1,001 starts: whois stops after 20 pages, keeps the newest 1,000 and says so on stderr and in the JSON", async () => {
+    const resource = `${BATCH_ROLE_ID}:storm`;
+    const before = lookupsOf(resource).length;
+    const r = await runCli(["whois", "--uid", batchUid, "--session-name", "storm", "-o", "json"], env, { timeoutMs: 50_000 });
+    expect(r.status).toBe(0);
+    expect(lines(r.stderr)).toEqual([`eks-token: warning: ${resource} was started more often than one lookup returns: only the newest are shown (narrow --lookback or --at)`]);
+    const result = JSON.parse(r.stdout);
+    expect(result.searched).toEqual([expect.objectContaining({ resource, found: 1000, truncated: true })]);
+    const all = startsOf("storm", STORM);
+    expect(all).toHaveLength(STORM);
+    expect(result.matches.map((m: { assumedAt: string }) => m.assumedAt)).toEqual(all.slice(0, 1000));
+    // The oldest start is the one left out.
+    expect(result.matches.map((m: { assumedAt: string }) => m.assumedAt)).not.toContain(all[STORM - 1]);
+    expect(lookupsOf(resource).slice(before)).toHaveLength(20);
+  }, 60_000);
+});
+
+describe("whois: the identity that queries CloudTrail", () => {
+  /** The LookupEvents calls a run made, by who signed them. */
+  const callersDuring = async (work: () => Promise<void>) => {
+    const from = trail.lookups.length;
+    await work();
+    return [...new Set(trail.lookups.slice(from).map((l) => l.caller))];
+  };
+
+  it("--profile: the profile's keys sign the lookup, not the environment's", async () => {
+    mkdirSync(join(box.home, ".aws"), { recursive: true });
+    writeFileSync(join(box.home, ".aws", "credentials"), `[auditing]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
+    // bob's keys in the environment lack cloudtrail:LookupEvents (exit 4 without --profile, above).
+    const bobEnv = { ...env, AWS_ACCESS_KEY_ID: BOB.accessKeyId, AWS_SECRET_ACCESS_KEY: BOB.secretAccessKey };
+    let r!: Awaited<ReturnType<typeof runCli>>;
+    const callers = await callersDuring(async () => {
+      r = await runCli(["whois", "--uid", seedEvent.user.uid, "--session-name", SESSION, "--profile", "auditing"], bobEnv);
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`who         ${ALICE.arn} (IAM user)`);
+    expect(callers).toEqual([ALICE.arn]);
+
+    // A profile that is not there: refused before any lookup, not answered with the environment's keys.
+    const lookupsBefore = trail.lookups.length + trail.calls.Rejected;
+    const missing = await runCli(["whois", "--uid", seedEvent.user.uid, "--session-name", SESSION, "--profile", "nosuch"], bobEnv);
+    expect(missing.status).toBe(3);
+    expect(missing.stdout).toBe("");
+    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/^eks-token: could not find profile nosuch in the AWS config or credentials file — /)]);
+    expect(trail.lookups.length + trail.calls.Rejected).toBe(lookupsBefore);
+  });
+
+  it("--role-arn: the environment's identity assumes the role, and CloudTrail is queried as that role's session", async () => {
+    const bobEnv = { ...env, AWS_ACCESS_KEY_ID: BOB.accessKeyId, AWS_SECRET_ACCESS_KEY: BOB.secretAccessKey };
+    const assumedBefore = cluster.sts.assumed.length;
+    let r!: Awaited<ReturnType<typeof runCli>>;
+    const callers = await callersDuring(async () => {
+      r = await runCli(["whois", "--uid", seedEvent.user.uid, "--session-name", SESSION, "--role-arn", AUDITOR], bobEnv);
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`who         ${ALICE.arn} (IAM user)`);
+    // One AssumeRole, by bob, of auditor; every lookup signed with the keys it issued.
+    const assumed = cluster.sts.assumed.slice(assumedBefore);
+    expect(assumed.map((a) => [a.caller.arn, a.roleArn])).toEqual([[BOB.arn, AUDITOR]]);
+    expect(callers).toEqual([assumed[0]!.assumedRoleArn]);
+    expect(callers[0]).toMatch(new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/auditor/`));
+  });
+
+  it("--role-arn of a role without cloudtrail:LookupEvents: refused as that role's session, although alice's own keys may look up", async () => {
+    const r = await runCli(["whois", "--uid", seedEvent.user.uid, "--session-name", SESSION, "--role-arn", PROJECT_A], env);
+    expect(r.status).toBe(4);
+    expect(r.stdout).toBe("");
+    expect(lines(r.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^eks-token: could not look up CloudTrail events in us-east-1: access denied: User: arn:aws:sts::${ACCOUNT}:assumed-role/projectA/[^ ]+ is not authorized to perform: cloudtrail:LookupEvents `)),
+    ]);
   });
 });
 
@@ -381,11 +530,22 @@ describe("whois --audit-log: a batch", () => {
     expect(out).toHaveLength(3000);
     expect(out.map((e) => e["auditID"])).toEqual(log.map((e) => e["auditID"]));
     const byUser = (username: string) => out.filter((e) => e.user.username === username);
-    for (const e of byUser(`projectA-${SESSION}`)) expect(e.aws).toMatchObject({ principal: ALICE.arn, principalType: "IAM user", sourceIp: "127.0.0.1", role: PROJECT_A, sessionName: SESSION, matchedBy: "time" });
-    for (const e of byUser("projectA-chained-3")) {
-      expect(e.aws).toMatchObject({ principal: ALICE.arn, sessionName: "chained-3", matchedBy: "access key", chain: [{ session: `arn:aws:sts::${ACCOUNT}:assumed-role/jump/alice-jump-2` }] });
+    // assumedAt: the time of the AssumeRole that started the session, as CloudTrail recorded it (whole seconds).
+    for (const e of byUser(`projectA-${SESSION}`)) {
+      expect(e.aws).toMatchObject({ principal: ALICE.arn, principalType: "IAM user", sourceIp: "127.0.0.1", assumedAt: assumedAtOf(SESSION), role: PROJECT_A, sessionName: SESSION, matchedBy: "time" });
     }
-    for (const e of byUser("sso-carol-example.com")) expect(e.aws).toMatchObject({ principal: "carol@example.com", principalType: "IAM Identity Center user", sourceIp: "192.0.2.44", sessionName: "carol@example.com" });
+    for (const e of byUser("projectA-chained-3")) {
+      expect(e.aws).toMatchObject({
+        principal: ALICE.arn,
+        assumedAt: assumedAtOf("chained-3"),
+        sessionName: "chained-3",
+        matchedBy: "access key",
+        chain: [{ session: `arn:aws:sts::${ACCOUNT}:assumed-role/jump/alice-jump-2`, assumedAt: assumedAtOf("alice-jump-2") }],
+      });
+    }
+    for (const e of byUser("sso-carol-example.com")) {
+      expect(e.aws).toMatchObject({ principal: "carol@example.com", principalType: "IAM Identity Center user", sourceIp: "192.0.2.44", assumedAt: ssoSignInAt, sessionName: "carol@example.com" });
+    }
     for (const e of byUser("alice")) expect(e.aws).toEqual({ principal: ALICE.arn, principalType: "IAM user" });
     for (const e of byUser("projectA-ghost-7")) expect(e.aws).toEqual({ principal: null, unresolved: expect.stringMatching(new RegExp(`^no AssumeRole of ${seedRoleId}:ghost-7 in CloudTrail in us-east-1 between `)) });
     // Other authenticators' events pass through exactly as they were.

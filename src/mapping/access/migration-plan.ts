@@ -19,13 +19,17 @@
  *   authenticated user); any other system: group stops the entry;
  * - the username is carried where EKS takes it; {{AccountID}} becomes the
  *   principal's account, which is what the server fills in; a username EKS
- *   refuses leaves the entry with EKS's default, said as a change;
+ *   refuses (a reserved prefix, no colon before {{SessionName}}) leaves the
+ *   entry with EKS's default, said as a change; a username made with a
+ *   template access entries have no form for ({{AccessKeyID}},
+ *   {{EC2PrivateDNSName}} outside a node entry) stops the entry: the users it
+ *   makes cannot be kept, and the entry would override the ConfigMap at once;
  * - mapAccounts, sso matchers, STS session ARNs and roles written with a path
  *   do not migrate: the first two have no access-entry form, the last two
  *   never matched anyone in the ConfigMap (an entry for the role would start
  *   granting access the ConfigMap never gave).
  */
-import { splitArn } from "../arn.js";
+import { sessionRole, splitArn } from "../arn.js";
 import { entryPlace, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../model.js";
 import {
   CLUSTER_ADMIN_POLICY,
@@ -34,6 +38,7 @@ import {
   groupProblem,
   policyArn,
   policyName,
+  unsupportedTemplate,
   usernameProblem,
   type AssociatedPolicy,
   type NodeType,
@@ -149,11 +154,11 @@ function planEntry(entry: MappingEntry, arn: string, cannot: (reason: string, ma
     cannot("not an ARN: it never matches in the ConfigMap, and an access entry needs a principal ARN", "nothing to migrate; fix or remove it");
     return undefined;
   }
-  const roleArn = `arn:${parts.partition}:iam::${parts.account}:role/${parts.name}`;
   if (parts.service === "sts") {
+    // The role as the server canonicalizes the session (every segment but the session name: assumed-role/Org/Team/Admin/S → role/Org/Team/Admin).
     cannot(
       `an STS session ARN (${parts.type}): the ConfigMap never matches it (the server compares role ARNs), and EKS refuses session principals in access entries`,
-      parts.type === "assumed-role" ? `if the role should have access, create an entry for ${roleArn}` : "use a role, or keep this in the ConfigMap",
+      parts.type === "assumed-role" ? `if the role should have access, create an entry for ${sessionRole(parts)}` : "use a role, or keep this in the ConfigMap",
     );
     return undefined;
   }
@@ -191,6 +196,18 @@ function planEntry(entry: MappingEntry, arn: string, cannot: (reason: string, ma
     if (type === "FARGATE_LINUX") notes.push("EKS makes the entries of Fargate profile roles itself once access entries are on: an existing one is kept");
     if (type === "EC2_LINUX" || type === "EC2_WINDOWS") notes.push("EKS makes the entries of managed node group roles itself once access entries are on (an existing one is kept); creating this one needs iam:PassRole on the role");
     return { principalArn: arn, from: { map: entry.list, index: entry.index, line: entry.line }, type, effectiveUsername: defaultUsername(arn, type)!, kubernetesGroups: [], accessPolicies: [], configMap: { ...(username !== undefined ? { username } : {}), groups }, changes, notes };
+  }
+
+  // A username made with a template EKS has no form for ({{AccessKeyID}}, {{EC2PrivateDNSName}} outside a node entry): the entry
+  // could only have EKS's default, and once it exists it takes precedence over the ConfigMap, so the users the template made
+  // (and the RoleBindings naming them) would change at once. Left to a person. {{AccountID}} has a form: the account.
+  const template = username ? unsupportedTemplate(username.replaceAll("{{AccountID}}", parts.account)) : undefined;
+  if (template) {
+    cannot(
+      `username ${username}: ${template}; an entry would get EKS's default ${defaultUsername(arn, "STANDARD")} instead, and once it exists it takes precedence over the ConfigMap, so RBAC bindings naming the usernames the template makes would stop applying`,
+      "keep this entry in the ConfigMap; or update the RoleBindings and ClusterRoleBindings that name its usernames, then create the entry yourself with a username EKS takes (templates: only {{SessionName}} and {{SessionNameRaw}}, after a colon)",
+    );
+    return undefined;
   }
 
   // Groups.

@@ -101,12 +101,18 @@ const RESERVED_USERNAME_PREFIXES = ["system:", "eks:", "aws:", "amazon:", "iam:"
 /** The templates the EKS user guide names for access-entry usernames. */
 export const ENTRY_USERNAME_TEMPLATES = ["SessionName", "SessionNameRaw"];
 
+/** Why a template of this username has no access-entry form; undefined when it has none or only {{SessionName}} and {{SessionNameRaw}}. */
+export function unsupportedTemplate(username: string): string | undefined {
+  const other = [...username.matchAll(/\{\{([^{}]*)\}\}/g)].map((m) => m[1]!).find((t) => !ENTRY_USERNAME_TEMPLATES.includes(t));
+  return other === undefined ? undefined : `{{${other}}} is not a template EKS documents for access-entry usernames (only {{SessionName}} and {{SessionNameRaw}})`;
+}
+
 /** Why EKS would refuse this username for a STANDARD entry; undefined when it takes it. */
 export function usernameProblem(username: string): string | undefined {
   const reserved = RESERVED_USERNAME_PREFIXES.find((p) => username.startsWith(p));
   if (reserved) return `access-entry usernames cannot start with ${reserved} (EKS reserves system:, eks:, aws:, amazon: and iam:)`;
-  const other = [...username.matchAll(/\{\{([^{}]*)\}\}/g)].map((m) => m[1]!).find((t) => !ENTRY_USERNAME_TEMPLATES.includes(t));
-  if (other !== undefined) return `{{${other}}} is not a template EKS documents for access-entry usernames (only {{SessionName}} and {{SessionNameRaw}})`;
+  const unsupported = unsupportedTemplate(username);
+  if (unsupported) return unsupported;
   const template = /\{\{SessionName(Raw)?\}\}/.exec(username);
   if (template && !username.slice(0, template.index).includes(":")) {
     return `EKS requires a colon somewhere before ${template[0]} in an access-entry username (so that no session name can make it equal a plain username)`;

@@ -4,13 +4,14 @@
  * entry becomes a plan, and the apply loop against an in-memory EKS.
  */
 import { describe, expect, it } from "vitest";
+import { canonicalArn } from "../../../src/identity/canonical.js";
 import { callerFromArn } from "../../../src/mapping/caller.js";
 import type { AwsAuth, Caller } from "../../../src/mapping/model.js";
 import { parseAwsAuth } from "../../../src/mapping/parse.js";
 import { defaultUsername, entryMatches, groupProblem, usernameProblem, type AccessEntry } from "../../../src/mapping/access/model.js";
 import { applyPlan, conflicts, EntryRefused, type EksAccessPort } from "../../../src/mapping/access/apply-migration.js";
 import { explainAccess } from "../../../src/mapping/access/explain.js";
-import { planMigration, type PlannedEntry } from "../../../src/mapping/access/migration-plan.js";
+import { awsCommands, planMigration, type PlannedEntry } from "../../../src/mapping/access/migration-plan.js";
 
 const A = "111122223333";
 const caller = (arn: string): Caller => {
@@ -110,10 +111,54 @@ describe("planMigration (pure)", () => {
     ["an sso matcher", `  mapRoles: |\n    - sso:\n        permissionSetName: Admin\n        accountID: "${A}"\n      username: admin\n`, /^an sso matcher/],
     ["an entry the server drops", `  mapRoles: |\n    - username: nobody\n`, /the server drops it/],
     ["an instance profile", `  mapRoles: |\n    - rolearn: arn:aws:iam::${A}:instance-profile/nodes\n      username: x\n`, /not an IAM role or user ARN/],
+    ["a username made with {{AccessKeyID}}", `  mapRoles: |\n    - rolearn: arn:aws:iam::${A}:role/ci\n      username: ci-{{AccessKeyID}}\n      groups: [ci]\n`, /^username ci-\{\{AccessKeyID\}\}: \{\{AccessKeyID\}\} is not a template EKS documents for access-entry usernames/],
+    ["a user's username made with {{AccessKeyID}} after {{AccountID}}", `  mapUsers: |\n    - userarn: arn:aws:iam::${A}:user/bot\n      username: "{{AccountID}}:bot:{{AccessKeyID}}"\n`, /\{\{AccessKeyID\}\} is not a template EKS documents/],
+    ["{{EC2PrivateDNSName}} outside a node entry", `  mapRoles: |\n    - rolearn: arn:aws:iam::${A}:role/edge\n      username: edge:{{EC2PrivateDNSName}}\n      groups: [edge]\n`, /\{\{EC2PrivateDNSName\}\} is not a template EKS documents/],
   ])("cannot migrate: %s", (_what, maps, reason) => {
     const p = plan(configMap(maps));
     expect(p.entries).toEqual([]);
     expect(p.cannotMigrate[0]?.reason).toMatch(reason);
+  });
+
+  it.each([
+    [`arn:aws:sts::${A}:assumed-role/ci/build`, `arn:aws:iam::${A}:role/ci`],
+    // Every segment but the session is the role, as the server canonicalizes it: the path is kept.
+    [`arn:aws:sts::${A}:assumed-role/Org/Team/Admin/S`, `arn:aws:iam::${A}:role/Org/Team/Admin`],
+    [`arn:aws-cn:sts::${A}:assumed-role/ops/Admin/S`, `arn:aws-cn:iam::${A}:role/ops/Admin`],
+  ])("cannot migrate the session ARN %s; the manual step names the server's canonical role %s", (arn, roleArn) => {
+    // The role a session of it canonicalizes to, as whoami and the server compute it.
+    expect(canonicalArn(arn)).toBe(roleArn);
+    const p = plan(roles(`- rolearn: ${arn}\n  username: admin\n  groups: [admins]`));
+    expect(p.entries).toEqual([]);
+    expect(p.cannotMigrate).toEqual([expect.objectContaining({ subject: arn, reason: expect.stringMatching(/^an STS session ARN \(assumed-role\)/), manualStep: `if the role should have access, create an entry for ${roleArn}` })]);
+  });
+
+  it("an unsupported username template: listed with the reason and the manual step, no entry planned, no command", () => {
+    const p = plan(roles(`- rolearn: arn:aws:iam::${A}:role/ci\n  username: ci-{{AccessKeyID}}\n  groups: [ci]`));
+    expect(p.entries).toEqual([]);
+    expect(p.cannotMigrate).toEqual([
+      {
+        from: { map: "mapRoles", index: 0, line: 8 },
+        subject: `arn:aws:iam::${A}:role/ci`,
+        reason: `username ci-{{AccessKeyID}}: {{AccessKeyID}} is not a template EKS documents for access-entry usernames (only {{SessionName}} and {{SessionNameRaw}}); an entry would get EKS's default arn:aws:sts::${A}:assumed-role/ci/{{SessionName}} instead, and once it exists it takes precedence over the ConfigMap, so RBAC bindings naming the usernames the template makes would stop applying`,
+        manualStep:
+          "keep this entry in the ConfigMap; or update the RoleBindings and ClusterRoleBindings that name its usernames, then create the entry yourself with a username EKS takes (templates: only {{SessionName}} and {{SessionNameRaw}}, after a colon)",
+      },
+    ]);
+    expect(awsCommands(p, undefined)).toEqual([]);
+  });
+
+  it.each([
+    // What EKS takes stays migrable, carried as it is ({{AccountID}} written as the account).
+    ["ci:{{SessionName}}", "ci:{{SessionName}}", 0],
+    ["ci:{{AccountID}}:{{SessionNameRaw}}", `ci:${A}:{{SessionNameRaw}}`, 0],
+    // What EKS refuses for another reason than a template stays migrable with its default, said as a change.
+    ["ci-{{SessionName}}", undefined, 1],
+    ["eks:ci", undefined, 1],
+  ])("username %s: migrates, sending %s, with %i change", (username, sent, changes) => {
+    const [entry] = plan(roles(`- rolearn: arn:aws:iam::${A}:role/ci\n  username: "${username}"\n  groups: [ci]`)).entries;
+    expect(entry?.username).toBe(sent);
+    expect(entry?.changes).toHaveLength(changes);
   });
 
   it("hybrid nodes, a missing username, a later duplicate in mapUsers losing to mapRoles", () => {

@@ -55,6 +55,8 @@ beforeAll(async () => {
       },
       { name: "api-only", authenticationMode: "API", accessEntries: [projectA, { principalArn: role("projectB", "444455556666") }] },
       { name: "legacy", authenticationMode: "CONFIG_MAP" },
+      // An entry written for one STS session of projectA (EKS refuses these now; older entries or hand-made ones exist).
+      { name: "sessions", authenticationMode: "API", accessEntries: [{ principalArn: session("projectA", "bob"), kubernetesGroups: ["projectA-developers"] }] },
       { name: "prehistoric" },
       { name: "locked", authenticationMode: "API" },
       { name: "busy", authenticationMode: "API" },
@@ -188,6 +190,21 @@ describe("access explain decides as the EKS authenticator", () => {
     const federated = await explain("api-only", "--arn", `arn:aws:sts::${ACCOUNT}:federated-user/erin`);
     expect(federated.status).toBe(1);
     expect(federated.stdout).toContain("  the caller is an STS federated-user session (GetFederationToken): access entries cannot name STS session principals, so no entry can map it; use a role");
+  });
+
+  it("an entry written for an STS session ARN maps no one: a near miss for the role's other sessions, and even for that session", async () => {
+    for (const name of ["alice", "bob"]) {
+      const r = await explain("sessions", "--arn", session("projectA", name));
+      expect(r.status).toBe(1);
+      expect(row(r.stdout, "canonical arn")).toBe(role("projectA"));
+      expect(row(r.stdout, "access entry")).toBe("none matches (1 entry on the cluster)");
+      expect(r.stdout).toContain(
+        `  access entry ${session("projectA", "bob")}: names an STS session of the role; the authenticator compares role ARNs (and EKS no longer accepts session ARNs in entries): create the entry for ${role("projectA")}`,
+      );
+      expect(stderrLines(r.stderr)).toEqual([`eks-token: could not map ${session("projectA", name)} on cluster sessions: no access entry maps ${role("projectA")} — the explanation is on stdout`]);
+    }
+    const json = JSON.parse((await explain("sessions", "--arn", session("projectA", "alice"), "-o", "json")).stdout);
+    expect(json).toMatchObject({ mapped: false, nearMisses: [{ principalArn: session("projectA", "bob"), reason: expect.stringMatching(/^names an STS session of the role/) }] });
   });
 
   it("pages through ListAccessEntries to the caller's entry", async () => {

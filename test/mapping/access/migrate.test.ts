@@ -34,7 +34,7 @@ beforeAll(async () => {
     ],
     // Roles and users that exist in IAM: CreateAccessEntry refuses any other principal.
     eks: {
-      principals: [role("projectA"), role("projectB"), role("eks-node-group"), user("admin-jane"), user("admin-omar"), role("ops"), role("windows-nodes"), role("fargate-pods"), role("auditor")],
+      principals: [role("projectA"), role("projectB"), role("eks-node-group"), user("admin-jane"), user("admin-omar"), role("ops"), role("windows-nodes"), role("fargate-pods"), role("auditor"), role("ci-runner")],
       fault: (operation, request) => fault?.(operation, request),
     },
   });
@@ -98,6 +98,7 @@ describe("aws-auth migrate --dry-run (the default)", () => {
       ["mapRoles[1]", "an STS session ARN (assumed-role)", `if the role should have access, create an entry for arn`],
       ["mapRoles[2]", "mapRoles[8] (line 46) maps the same ARN, and the server uses only that one", "nothing to migrate for this entry; remove the duplicate from the ConfigMap"],
       ["mapRoles[5]", "group system", "keep this entry in the ConfigMap, or grant what system"],
+      ["mapRoles[9]", "username ci-{{AccessKeyID}}", "keep this entry in the ConfigMap; or update the RoleBindings and ClusterRoleBindings that name its usernames, then create the entry yourself with a username EKS takes (templates"],
       ["mapAccounts[0]", "mapAccounts maps every IAM user and role of account 444455556666 (username", "create an entry for each role or user of 444455556666 that needs access (EKS's default username for a role is its session ARN, arn"],
     ]);
     expect(plan.commands).toContain(`aws eks create-access-entry --cluster-name prod --principal-arn ${role("tenant")} --username 'tenant:${ACCOUNT}:{{SessionName}}' --kubernetes-groups tenants`);
@@ -199,8 +200,12 @@ describe("aws-auth migrate --apply", () => {
     const r = await migrate("traps", "--file", TRAPS, "--apply");
     expect(r.status).toBe(4);
     expect(r.stdout).toContain(`  FAILED        ${role("tenant")}\n                could not create the access entry for ${role("tenant")} on cluster traps: InvalidParameterException: The specified principalArn is invalid`);
-    expect(r.stdout).toMatch(/^Summary: created 4, kept 0, skipped 5, failed 1 \(the aws-auth ConfigMap was not changed\)$/m);
+    expect(r.stdout).toMatch(/^Summary: created 4, kept 0, skipped 6, failed 1 \(the aws-auth ConfigMap was not changed\)$/m);
     expect(r.stdout).toContain("Skipped (cannot migrate):\n  mapRoles[0] (line 9) arn:aws:iam::111122223333:role/teams/platform/deployer\n");
+    // A username template EKS has no form for: skipped, never created with EKS's default username.
+    expect(r.stdout).toContain(`  mapRoles[9] (line 50) ${role("ci-runner")}\n`);
+    expect(world.eks.entries("traps").map((e) => e.principalArn)).not.toContain(role("ci-runner"));
+    expect(world.eks.requests.filter((q) => decodeURIComponent(q.path).includes("role/ci-runner"))).toEqual([]);
 
     fault = (operation) => (operation === "CreateAccessEntry" ? { status: 403, type: "AccessDeniedException", message: `User: ${user("alice")} is not authorized to perform: eks:CreateAccessEntry` } : undefined);
     const denied = await migrate("fresh", "--file", TRAPS, "--apply");
@@ -210,7 +215,7 @@ describe("aws-auth migrate --apply", () => {
     expect(denied.stdout).toContain(
       `could not create the access entry for ${role("ops")} on cluster fresh: AccessDeniedException: User: ${user("alice")} is not authorized to perform: eks:CreateAccessEntry — the identity needs eks:CreateAccessEntry on cluster fresh (an IAM policy allowing it)`,
     );
-    expect(denied.stdout).toMatch(/^Summary: created 0, kept 0, skipped 5, failed 1, not attempted 4 /m);
+    expect(denied.stdout).toMatch(/^Summary: created 0, kept 0, skipped 6, failed 1, not attempted 4 /m);
   });
 
   it("a cluster in CONFIG_MAP mode: nothing is created, and it says how to switch", async () => {

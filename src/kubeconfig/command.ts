@@ -13,9 +13,30 @@ import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { validateClusterId, validateRegion, validateRoleArn } from "../token/validate.js";
 import { clusterFromFlags, describeCluster } from "./describe-cluster.js";
-import { checkWritable, readKubeconfigFile, targetFiles, updateFile } from "./file.js";
+import { checkWritable, readKubeconfigFile, targetFiles, updateFile, type FileState } from "./file.js";
 import { buildEntries, mergeEntries, type EntrySpec } from "./merge.js";
-import { clusterNames, hasCluster, parseOnce, printKubeconfig, SHARED_USER, type ParseOnce } from "./model.js";
+import { clusterNames, hasCluster, parseOnce, printKubeconfig, SHARED_USER, type Kubeconfig, type ParseOnce } from "./model.js";
+
+/** A KUBECONFIG file's text, stat and parsed form; read and parsed at most once in a run, and a file that failed fails the same way again. */
+type LoadFile = (file: string) => FileState & { config: Kubeconfig };
+
+function fileLoader(parseConfig: ParseOnce): LoadFile {
+  const loaded = new Map<string, { ok: FileState & { config: Kubeconfig } } | { error: unknown }>();
+  return (file) => {
+    let result = loaded.get(file);
+    if (!result) {
+      try {
+        const read = readKubeconfigFile(file);
+        result = { ok: { ...read, config: parseConfig(read.text, file) } };
+      } catch (error) {
+        result = { error };
+      }
+      loaded.set(file, result);
+    }
+    if ("error" in result) throw result.error;
+    return result.ok;
+  };
+}
 
 /**
  * Which file gets the entries: the first that already holds this cluster,
@@ -25,13 +46,11 @@ import { clusterNames, hasCluster, parseOnce, printKubeconfig, SHARED_USER, type
  * over with a warning; a malformed first file is an error only when it is the
  * one chosen (no file holds the cluster), as in the AWS CLI.
  */
-function chooseFile(files: string[], clusterName: string, first: FirstFile, parseConfig: ParseOnce, logger: Logger): string {
+function chooseFile(files: string[], clusterName: string, load: LoadFile, logger: Logger): string {
   const passed: string[] = [];
-  for (const [index, file] of files.entries()) {
+  for (const file of files) {
     try {
-      if (index === 0 && "error" in first) throw first.error;
-      const text = index === 0 && "text" in first ? first.text : readKubeconfigFile(file).text;
-      if (hasCluster(parseConfig(text, file), clusterName)) {
+      if (hasCluster(load(file).config, clusterName)) {
         for (const line of passed) logger.warn(line);
         return file;
       }
@@ -39,13 +58,10 @@ function chooseFile(files: string[], clusterName: string, first: FirstFile, pars
       passed.push(`${error instanceof EksTokenError ? error.message : String(error)}; looked past it for cluster ${clusterName}`);
     }
   }
-  if ("error" in first) throw first.error;
+  load(files[0]!); // no file holds the cluster: the first is written, and if it is malformed, that is the error
   for (const line of passed) logger.warn(line);
   return files[0]!;
 }
-
-/** The first KUBECONFIG file as read and parsed before any AWS call, or why it could not be. */
-type FirstFile = { text: string; stat: ReturnType<typeof readKubeconfigFile>["stat"] } | { error: unknown };
 
 /**
  * Whether a file after the first might hold the cluster: one named NAME or an
@@ -53,12 +69,10 @@ type FirstFile = { text: string; stat: ReturnType<typeof readKubeconfigFile>["st
  * returns, not known yet). Only asked when the first file is malformed, to
  * fail before the AWS call when no other file could rescue it.
  */
-function laterFileMayHold(files: string[], name: string, parseConfig: ParseOnce): boolean {
+function laterFileMayHold(files: string[], name: string, load: LoadFile): boolean {
   return files.slice(1).some((file) => {
     try {
-      const config = parseConfig(readKubeconfigFile(file).text, file);
-      const clusters = clusterNames(config);
-      return clusters.some((c) => c === name || c.endsWith(`:cluster/${name}`));
+      return clusterNames(load(file).config).some((c) => c === name || c.endsWith(`:cluster/${name}`));
     } catch {
       return false;
     }
@@ -102,16 +116,14 @@ export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, lo
   // With several files, a malformed first one is passed over when a later file holds the cluster (choose_kubeconfig).
   const files = targetFiles(values.kubeconfig, deps.env, deps.home);
   const parseConfig = parseOnce();
-  let first: FirstFile;
+  const load = fileLoader(parseConfig);
+  let first: FileState | undefined;
   try {
-    const read = readKubeconfigFile(files[0]!);
-    parseConfig(read.text, files[0]!);
-    first = read;
+    first = load(files[0]!);
   } catch (error) {
-    if (!laterFileMayHold(files, name, parseConfig)) throw error;
-    first = { error };
+    if (!laterFileMayHold(files, name, load)) throw error;
   }
-  if (!dryRun && files.length === 1 && "text" in first) checkWritable(files[0]!, first.stat);
+  if (!dryRun && files.length === 1 && first) checkWritable(files[0]!, first.stat);
 
   // The SDK's config loader is loaded only here: --help and usage errors never need it.
   const { loadAwsSettings, missingProfile } = await import("../aws/shared-config.js");
@@ -159,9 +171,9 @@ export const kubeconfigCommand = command(KUBECONFIG, async ({ values }, deps, lo
     return printKubeconfig(config);
   };
 
-  const file = chooseFile(files, entries.cluster.name, first, parseConfig, logger);
+  const file = chooseFile(files, entries.cluster.name, load, logger);
   if (dryRun) {
-    deps.stdout(merged(file === files[0] && "text" in first ? first.text : readKubeconfigFile(file).text));
+    deps.stdout(merged(load(file).text));
     return 0;
   }
   const result = updateFile(file, merged);

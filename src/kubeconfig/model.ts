@@ -170,8 +170,7 @@ export function kubeconfigFile(flag: string | undefined, kubeconfigEnv: string |
 
 /** Whether the kubeconfig has a cluster entry of this name (aws eks update-kubeconfig's has_cluster). */
 export function hasCluster(config: Kubeconfig, name: string): boolean {
-  const clusters = isMap(config.doc.contents) ? config.doc.contents.get("clusters", true) : undefined;
-  return isSeq(clusters) && findEntry(clusters, name) !== undefined;
+  return clusterNames(config).includes(name);
 }
 
 /** The names of a kubeconfig's clusters (entries without a string name left out). */

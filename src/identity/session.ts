@@ -8,7 +8,7 @@
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
-import { TOKEN_PREFIX } from "../token/encoding.js";
+import { decodeToken } from "../token/encoding.js";
 import { mint, tokenRequest, type RequestFlags } from "../token/command.js";
 import { parseExecInfo } from "../token/exec-credential.js";
 import type { SigningCredentials } from "../token/presign.js";
@@ -59,7 +59,7 @@ export async function currentIdentity(
   // The cluster id does not change who signs; without one, sign for a name that says what it is for.
   const request = tokenRequest({ clusterId: "eks-token-whoami", ...flags }, execInfo.cluster);
   const minted = await mint(request, execInfo.interactive ?? deps.isTerminal(), deps, logger);
-  const url = Buffer.from(minted.token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8");
+  const url = decodeToken(minted.token)!; // our own token: always the prefix and base64url
   const replayed = await replayWithClock(url, request.clusterId, fetchSts, deps.now);
   if ("error" in replayed) throw replayed.error;
   const { identity, skewSeconds } = replayed;

@@ -58,7 +58,6 @@ export interface TokenCheck {
 export interface TokenFacts {
   url?: string;
   host?: string;
-  params: Record<string, string>;
   accessKeyId?: string;
   credentialRegion?: string;
   /** Undefined until the query is read (a token that is not a URL says nothing either way). */
@@ -107,7 +106,7 @@ export function parseAmzDate(value: string): Date | undefined {
  */
 export function checkToken(token: string, options: CheckOptions): CheckResult {
   const checks: TokenCheck[] = [];
-  const facts: TokenFacts = { params: {} };
+  const facts: TokenFacts = {};
   const done = (): CheckResult => {
     const failed = checks.find((c) => !c.ok);
     return { ok: !failed, checks, facts, ...(failed ? { reason: failed.detail } : {}) };
@@ -132,7 +131,6 @@ export function checkToken(token: string, options: CheckOptions): CheckResult {
 
   // Read the parameters before the remaining checks so `decode` can show them even for a rejected token.
   const query = parseGoQuery(url.rawQuery);
-  for (const [key, values] of query ?? []) facts.params[key] = values[0] ?? "";
   const lower = lowerParams(query);
   const credential = (lower.get("x-amz-credential") ?? "").split("/");
   if (credential[0]) facts.accessKeyId = credential[0];

@@ -53,8 +53,8 @@ export async function readInput(file: string | undefined, deps: Deps, logger: Lo
   throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
 }
 
-/** An --aws-auth-file (FILE, or - for standard input), read and parsed: one that is not an aws-auth ConfigMap fails before any call. */
-export async function readAwsAuthFile(file: string, deps: Deps, logger: Logger): Promise<{ name: string; parsed: AwsAuth }> {
+/** An aws-auth file (FILE, or - or none for standard input), read and parsed: one that is not an aws-auth ConfigMap fails before any call. */
+export async function readAwsAuthFile(file: string | undefined, deps: Deps, logger: Logger): Promise<{ name: string; parsed: AwsAuth }> {
   const { name, text } = await readInput(file, deps, logger);
   const parsed = parseAwsAuth(text);
   if (!parsed.ok) throw badFile(name, parsed);
@@ -115,10 +115,8 @@ async function callerOf({ values, given }: Parsed<typeof AWS_AUTH_EXPLAIN>, deps
 export const explainCommand = command(AWS_AUTH_EXPLAIN, async (args, deps, logger) => {
   const { values, positionals } = args;
   const output = values.output;
-  const { name, text } = await readInput(fileArgument(values.file, positionals, AWS_AUTH_EXPLAIN.name), deps, logger);
   // The file first: a malformed one fails before any credential lookup.
-  const parsed: AwsAuth | NotAwsAuth = parseAwsAuth(text);
-  if (!parsed.ok) throw badFile(name, parsed);
+  const { name, parsed } = await readAwsAuthFile(fileArgument(values.file, positionals, AWS_AUTH_EXPLAIN.name), deps, logger);
   const caller = await callerOf(args, deps, logger);
   const explanation = explainAwsAuth(parsed, caller);
   deps.stdout(output === "json" ? explanationJson(explanation) : formatExplanation(explanation));

@@ -21,8 +21,6 @@ export interface ClusterAuth {
   mode: AuthenticationMode;
   /** false when DescribeCluster carried no accessConfig: a cluster from before access entries, which reads the ConfigMap only. */
   modeReported: boolean;
-  /** The cluster's account, from its ARN. */
-  account?: string;
   /** Its API server endpoint (https://…), as DescribeCluster reports it. */
   endpoint?: string;
   /** Who may reach that endpoint (resourcesVpcConfig). */
@@ -84,14 +82,13 @@ export async function openEksAccess(session: { region: string; credentials: AwsC
         true,
       );
       const reported = answer.cluster?.accessConfig?.authenticationMode;
-      const account = /^arn:[\w-]+:eks:[^:]*:(\d{12}):/.exec(answer.cluster?.arn ?? "")?.[1];
       if (reported !== undefined && !(AUTHENTICATION_MODES as readonly string[]).includes(reported)) {
         throw new EksTokenError("aws-call", `could not read the authentication mode of cluster ${cluster}: EKS answered ${JSON.stringify(reported)}`, { hint: "a newer EKS than this eks-token knows: upgrade eks-token" });
       }
       const endpoint = answer.cluster?.endpoint;
       const vpc = answer.cluster?.resourcesVpcConfig;
       const access = vpc ? { public: vpc.endpointPublicAccess !== false, private: vpc.endpointPrivateAccess === true, publicCidrs: vpc.publicAccessCidrs ?? [] } : undefined;
-      return { mode: (reported ?? "CONFIG_MAP") as AuthenticationMode, modeReported: reported !== undefined, ...(account ? { account } : {}), ...(endpoint ? { endpoint } : {}), ...(access ? { access } : {}) };
+      return { mode: (reported ?? "CONFIG_MAP") as AuthenticationMode, modeReported: reported !== undefined, ...(endpoint ? { endpoint } : {}), ...(access ? { access } : {}) };
     },
 
     async listPrincipals() {

@@ -13,8 +13,7 @@ import { EksTokenError } from "../../cli/errors.js";
 import { command } from "../../cli/flags.js";
 import { AWS_AUTH_MIGRATE } from "../../cli/table/mapping.js";
 import { validateRegion } from "../../token/validate.js";
-import { badFile, fileArgument, readInput } from "../command.js";
-import { parseAwsAuth } from "../parse.js";
+import { fileArgument, readAwsAuthFile } from "../command.js";
 import { accessSession, clusterAndRequest } from "./command.js";
 import { applyPlan, formatReport, summaryLine, type MigrationReport } from "./apply-migration.js";
 import { openEksAccess } from "./eks-api.js";
@@ -41,9 +40,7 @@ export const migrateCommand = command(AWS_AUTH_MIGRATE, async ({ values, positio
   const { cluster, request } = clusterAndRequest(values, AWS_AUTH_MIGRATE, "the cluster to create the access entries on");
   if (values.region !== undefined) validateRegion(values.region, "--region");
   if (values["dry-run"] && values.apply) throw usage("--dry-run and --apply exclude each other", AWS_AUTH_MIGRATE.name);
-  const { name, text } = await readInput(fileArgument(values.file, positionals, AWS_AUTH_MIGRATE.name), deps, logger);
-  const parsed = parseAwsAuth(text);
-  if (!parsed.ok) throw badFile(name, parsed);
+  const { name, parsed } = await readAwsAuthFile(fileArgument(values.file, positionals, AWS_AUTH_MIGRATE.name), deps, logger);
   const plan = planMigration(parsed, cluster, name);
 
   if (!values.apply) {

@@ -4,8 +4,7 @@
  * UserId). Pure.
  */
 import { isServerPartition } from "../aws/partitions.js";
-import { canonicalize } from "../identity/canonical.js";
-import { ACCOUNT_ID, rolePathStripped, splitArn } from "./arn.js";
+import { ACCOUNT_ID, rolePathStripped, sessionRole, splitArn } from "./arn.js";
 import { quote, type Caller } from "./model.js";
 
 export type CallerResult = { ok: true; caller: Caller } | { ok: false; error: string };
@@ -28,14 +27,14 @@ export function callerFromArn(arn: string, extra: { accessKeyId?: string; sessio
   const base = { arn: trimmed, partition: parts.partition, accountId: parts.account, name: parts.name, path: parts.path, notes: [] as string[], ...(extra.accessKeyId ? { accessKeyId: extra.accessKeyId } : {}) };
   if (parts.service === "sts" && parts.type === "assumed-role") {
     if (!parts.name || !parts.session) return { ok: false, error: "an assumed-role ARN needs a role and a session name" };
-    const canonical = canonicalize(trimmed);
-    if (!canonical.ok) return { ok: false, error: canonical.reason };
+    // What the server's Canonicalize makes of it (src/identity/canonical.ts), from the parts already checked here.
+    const canonicalArn = sessionRole(parts);
     if (parts.path) {
       base.notes.push(
-        `STS session ARNs never carry the role's path (a session of this role is arn:${parts.partition}:sts::${parts.account}:assumed-role/${parts.name}/SESSION, canonical ${rolePathStripped(parts)}); the server canonicalizes this ARN as written, path ${parts.path} included, to ${canonical.canonicalArn}`,
+        `STS session ARNs never carry the role's path (a session of this role is arn:${parts.partition}:sts::${parts.account}:assumed-role/${parts.name}/SESSION, canonical ${rolePathStripped(parts)}); the server canonicalizes this ARN as written, path ${parts.path} included, to ${canonicalArn}`,
       );
     }
-    return { ok: true, caller: { ...base, kind: "assumed-role", canonicalArn: canonical.canonicalArn, sessionName: extra.sessionName ?? parts.session } };
+    return { ok: true, caller: { ...base, kind: "assumed-role", canonicalArn, sessionName: extra.sessionName ?? parts.session } };
   }
   if (parts.service === "sts" && parts.type === "federated-user" && parts.name) {
     return { ok: true, caller: { ...base, kind: "federated-user", canonicalArn: trimmed } };

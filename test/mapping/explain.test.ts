@@ -3,7 +3,9 @@
  * identity, or why none does, against aws-iam-authenticator's matching and
  * template rules and its mapper's own test cases.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canonicalize } from "../../src/identity/canonical.js";
 import { callerFromArn } from "../../src/mapping/caller.js";
 import { formatExplanation } from "../../src/mapping/format.js";
 import { ACCOUNT, caller, configMap, explain, fixture, lint } from "./aws-auth-support.js";
@@ -271,5 +273,18 @@ describe("aws-iam-authenticator's mapper cases", () => {
   it("the current identity's session name is STS's (from UserId), as the server renders templates with it", () => {
     const result = callerFromArn(`arn:aws:sts::${ACCOUNT}:assumed-role/Developers/alice`, { sessionName: "alice" });
     expect(result).toMatchObject({ ok: true, caller: { sessionName: "alice" } });
+  });
+
+  it("an assumed-role caller's canonical ARN is the server's Canonicalize of it, paths and odd segments included", () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{0,8}$/);
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), segment, fc.constantFrom("aws", "aws-cn", "aws-us-gov"), (role, session, partition) => {
+        const arn = `arn:${partition}:sts::${ACCOUNT}:assumed-role/${role.join("/")}/${session}`;
+        const result = callerFromArn(arn);
+        if (!result.ok) return;
+        const server = canonicalize(arn);
+        expect(server.ok && server.canonicalArn).toBe(result.caller.canonicalArn);
+      }),
+    );
   });
 });

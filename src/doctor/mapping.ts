@@ -11,10 +11,10 @@ import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Identity } from "../identity/replay.js";
 import { explainOnCluster } from "../mapping/access/command.js";
-import type { AccessExplanation } from "../mapping/access/explain.js";
+import { unmappedDetails, type AccessExplanation } from "../mapping/access/explain.js";
 import { callerFromIdentity } from "../mapping/command.js";
 import { explainAwsAuth } from "../mapping/explain.js";
-import { entryPlace, type AwsAuth, type Caller, type Explanation } from "../mapping/model.js";
+import { entryPlace, nearMissLine, type AwsAuth, type Caller, type Explanation } from "../mapping/model.js";
 import type { SigningCredentials } from "../token/presign.js";
 import { link, skipped, type Link } from "./links.js";
 
@@ -43,10 +43,7 @@ function fromAccess(x: AccessExplanation, caller: Caller, elsewhere: string | un
           : "an aws-auth edit takes a moment to apply; check that the ConfigMap given is the cluster's current one"),
     });
   }
-  const notes = [...x.reasons.slice(1), ...x.nearMisses.map((m) => `access entry ${m.principalArn}: ${m.reason}`)];
-  const cm = x.configMap.explanation;
-  if (cm && x.configMap.status === "decides" && !cm.mapped) notes.push(...cm.nearMisses.map((m) => `aws-auth ${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`));
-  notes.push(...(elsewhere ? [`and: ${elsewhere}`] : []));
+  const notes = [...unmappedDetails(x), ...(elsewhere ? [`and: ${elsewhere}`] : [])];
   const summary = `${x.reasons[0] ?? `nothing maps ${caller.canonicalArn}`} (cluster ${x.cluster}, mode ${x.authenticationMode})`;
   if (!x.decided) return link("authentication", "failed", summary, { name: "mapping", details, notes, fix: ASK_FOR_CONFIGMAP });
   const fix =
@@ -71,7 +68,7 @@ function fromConfigMap(e: Explanation, name: string, caller: Caller, notes: stri
   return link("authentication", "failed", why, {
     name: "mapping",
     details,
-    notes: [...e.nearMisses.map((m) => `${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`), ...notes, ...(elsewhere ? [`and: ${elsewhere}`] : [])],
+    notes: [...e.nearMisses.map(nearMissLine), ...notes, ...(elsewhere ? [`and: ${elsewhere}`] : [])],
     fix: `add ${caller.canonicalArn} to ${caller.kind === "user" ? "mapUsers" : "mapRoles"}: kubectl edit configmap aws-auth -n kube-system`,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { rolePathStripped, sessionRole, splitArn } from "./arn.js";
 import { quote, type AwsAuth, type Caller, type Explanation, type ListName, type MapStatus, type NearMiss } from "./model.js";
-import { editDistance } from "./spelling.js";
+import { similarName } from "./spelling.js";
 
 /** server.go instanceIDPattern */
 const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
@@ -156,9 +156,7 @@ function nearMisses(parsed: AwsAuth, caller: Caller): NearMiss[] {
     }
     if (!eqFold(parts.name, caller.name)) {
       if (parts.account === caller.accountId && parts.partition === caller.partition && parts.type === targetKind) {
-        // A slip, not another role: one edit per four characters, at least one, at most three.
-        const slack = Math.min(3, Math.max(1, Math.floor(caller.name.length / 4)));
-        if (editDistance(parts.name.toLowerCase(), caller.name.toLowerCase()) <= slack) miss(`a ${parts.type} of the same account with a similar name: ${parts.name}, not ${caller.name}`);
+        if (similarName(parts.name, caller.name)) miss(`a ${parts.type} of the same account with a similar name: ${parts.name}, not ${caller.name}`);
         else sameAccountOthers.push(`${parts.name} (${entry.list}[${entry.index}])`);
       }
       continue;

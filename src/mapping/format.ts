@@ -3,7 +3,7 @@
  * explanation, or the same as JSON.
  */
 import { count } from "../cli/count.js";
-import { entryPlace, type Explanation, type LintResult } from "./model.js";
+import { entryPlace, nearMissLine, type Explanation, type LintResult } from "./model.js";
 
 
 export function formatLint(result: LintResult, file: string): string {
@@ -26,9 +26,7 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`not mapped: ${e.configMapRefused}`);
   } else {
     lines.push(e.refused ? `not mapped: ${e.refused}` : `not mapped: no entry in mapRoles, mapUsers or mapAccounts matches ${e.canonicalArn}`);
-    for (const m of e.nearMisses) {
-      lines.push(`  ${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
-    }
+    for (const m of e.nearMisses) lines.push(`  ${nearMissLine(m)}`);
   }
   for (const note of e.notes) lines.push(`note: ${note}`);
   return `${lines.join("\n")}\n`;

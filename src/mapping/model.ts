@@ -177,3 +177,6 @@ export const quote = (s: string) => JSON.stringify(s);
 /** Where an entry is in the ConfigMap, as messages name it: "mapRoles[2] (line 14)". */
 export const entryPlace = (p: { map: MapName; index?: number | undefined; line?: number | undefined }) =>
   `${p.map}${p.index !== undefined ? `[${p.index}]` : ""}${p.line ? ` (line ${p.line})` : ""}`;
+
+/** A near miss as one line: where the entry is, its ARN, why it does not match. */
+export const nearMissLine = (m: NearMiss) => `${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`;

@@ -3,6 +3,12 @@
  * name one letter off), for lint's "did you mean" and explain's near misses.
  */
 
+/** A slip, not another name: one edit per four characters of the intended name, at least one, at most three; case ignored. */
+export function similarName(written: string, intended: string): boolean {
+  const slack = Math.min(3, Math.max(1, Math.floor(intended.length / 4)));
+  return editDistance(written.toLowerCase(), intended.toLowerCase()) <= slack;
+}
+
 /** Optimal string alignment distance: edits plus adjacent transpositions ("bootsrappers" is 1). */
 export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));

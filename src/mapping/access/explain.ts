@@ -16,8 +16,8 @@
  */
 import { splitArn } from "../arn.js";
 import { explainAwsAuth, render } from "../explain.js";
-import { entryPlace, quote, type AwsAuth, type Caller, type Explanation } from "../model.js";
-import { editDistance } from "../spelling.js";
+import { entryPlace, nearMissLine, quote, type AwsAuth, type Caller, type Explanation } from "../model.js";
+import { similarName } from "../spelling.js";
 import {
   defaultUsername,
   describeScope,
@@ -233,9 +233,7 @@ export function entryNearMisses(principals: string[], caller: Caller): EntryNear
     } else if (sameName && parts.type === "user" && callerKind === "user" && parts.path !== caller.path) {
       miss(`names user ${parts.name} with path ${quote(parts.path || "/")}, but the user's ARN has path ${quote(caller.path || "/")}: IAM user ARNs keep their path`);
     } else if (!sameName && parts.type === callerKind && parts.account === caller.accountId && parts.partition === caller.partition) {
-      // A slip, not another principal: one edit per four characters, at least one, at most three.
-      const slack = Math.min(3, Math.max(1, Math.floor(caller.name.length / 4)));
-      if (editDistance(parts.name.toLowerCase(), caller.name.toLowerCase()) <= slack) miss(`a ${parts.type} of the same account with a similar name: ${parts.name}, not ${caller.name}`);
+      if (similarName(parts.name, caller.name)) miss(`a ${parts.type} of the same account with a similar name: ${parts.name}, not ${caller.name}`);
     }
   }
   return misses;
@@ -257,6 +255,16 @@ export function entryLine(x: AccessExplanation): string {
   const policies = e.accessPolicies.length ? e.accessPolicies.map(scoped).join(", ") : "none";
   if (!x.mapped) return `${e.principalArn} (${e.type}) matches, but: ${x.reasons[0] ?? "it does not map"}`;
   return `${e.principalArn} (${e.type}): username ${x.username}, groups [${(x.groups ?? []).join(", ")}], access policies ${policies}`;
+}
+
+/** Why nothing mapped, beyond the first reason: the other reasons, the access entries' near misses, then the ConfigMap's where it decides. */
+export function unmappedDetails(x: AccessExplanation): string[] {
+  const cm = x.configMap.explanation;
+  return [
+    ...x.reasons.slice(1),
+    ...x.nearMisses.map((m) => `access entry ${m.principalArn}: ${m.reason}`),
+    ...(cm && x.configMap.status === "decides" && !cm.mapped ? cm.nearMisses.map((m) => `aws-auth ${nearMissLine(m)}`) : []),
+  ];
 }
 
 export function formatAccessExplanation(x: AccessExplanation): string {
@@ -289,13 +297,7 @@ export function formatAccessExplanation(x: AccessExplanation): string {
     }
   } else {
     lines.push(row(x.decided ? "not mapped" : "undecided", x.reasons[0] ?? "nothing maps this identity"));
-    for (const reason of x.reasons.slice(1)) lines.push(`  ${reason}`);
-    for (const m of x.nearMisses) lines.push(`  access entry ${m.principalArn}: ${m.reason}`);
-    if (cm && x.configMap.status === "decides" && !cm.mapped) {
-      for (const m of cm.nearMisses) {
-        lines.push(`  aws-auth ${entryPlace(m)}${m.arn ? ` ${m.arn}` : ""}: ${m.reason}`);
-      }
-    }
+    for (const detail of unmappedDetails(x)) lines.push(`  ${detail}`);
   }
   // The ConfigMap's own notes where it decided; its note that it says nothing of access entries is answered here.
   const cmNotes = cm && x.configMap.status === "decides" ? cm.notes.filter((n) => !x.notes.includes(n) && !/this explains the aws-auth ConfigMap only/.test(n)) : [];

@@ -6,13 +6,12 @@
  * makes, src/identity/session.ts, with the clock skew from STS's Date
  * header). tokenVerdict and stsVerdict are pure.
  */
-import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import { classifyStsRejection, replayWithClock, SKEW_WARNING_SECONDS } from "../identity/session.js";
 import type { Identity } from "../identity/replay.js";
 import { httpStsFetch } from "../identity/sts-fetch.js";
-import { checkToken, PRESIGNED_URL_LIFETIME_MS } from "../identity/verify.js";
+import { checkToken, PRESIGNED_URL_LIFETIME_MS, serverHostRule } from "../identity/verify.js";
 import { openEksAccess } from "../mapping/access/eks-api.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { EksFacts } from "./endpoint.js";
@@ -58,7 +57,7 @@ export interface TokenContext {
 
 /** The token link. */
 export function tokenVerdict(token: string, ctx: TokenContext, now: Date): Link {
-  const result = checkToken(token, { now, stsClock: false, hostProblem: (host, facts) => stsHostProblem(host, facts.credentialRegion ? partitionOf(facts.credentialRegion) : "aws", facts.credentialRegion) });
+  const result = checkToken(token, { now, stsClock: false, hostProblem: serverHostRule({}) });
   const f = result.facts;
   const details = {
     clusterId: ctx.clusterId,

@@ -7,11 +7,10 @@ import { usage } from "../cli/args.js";
 import { command } from "../cli/flags.js";
 import { DECODE, VERIFY, WHOAMI } from "../cli/table/identity.js";
 import type { Deps } from "../cli/deps.js";
-import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
 import { httpStsFetch } from "./sts-fetch.js";
-import { replayToSts, type Identity } from "./replay.js";
-import { checkToken, type CheckResult, type TokenFacts } from "./verify.js";
+import type { Identity } from "./replay.js";
+import { checkToken, serverHostRule, serverSettings, verifyToken, type CheckResult, type TokenFacts } from "./verify.js";
 import { requestFlags } from "../token/command.js";
 import { whoamiAccessEntry } from "../mapping/access/whoami-access-entry.js";
 import { classifyStsRejection, currentIdentity, SKEW_WARNING_SECONDS } from "./session.js";
@@ -40,23 +39,13 @@ async function tokenArgument(positionals: string[], deps: Deps, commandName: str
 
 /**
  * The server's format checks as a server of the given partition and region
- * would apply them. Without --partition, the partition of the region; without
- * --region, the region the token was signed for stands for the server's (an
- * EKS cluster's authenticator runs in the cluster's region, where its tokens
- * are usually made), and with neither known, the aws partition's rules apply,
- * as on a server left at its default. decode adds STS's own clock check;
+ * would apply them (serverSettings). decode adds STS's own clock check;
  * verify leaves it to STS. `partition` is the one judged by, when the flags
  * or the token named it.
  */
 function check(token: string, now: Date, options: { partition?: string; region?: string; stsClock: boolean }): { result: CheckResult; partition?: string } {
-  const regionFor = (facts: TokenFacts) => options.region ?? facts.credentialRegion;
-  const partitionFor = (facts: TokenFacts): string | undefined => {
-    if (options.partition) return options.partition;
-    const r = regionFor(facts);
-    return r ? partitionOf(r) : undefined;
-  };
-  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: (host, facts) => stsHostProblem(host, partitionFor(facts) ?? "aws", regionFor(facts)) });
-  const partition = partitionFor(result.facts);
+  const result = checkToken(token, { now, stsClock: options.stsClock, hostProblem: serverHostRule(options) });
+  const { partition } = serverSettings(options, result.facts);
   return { result, ...(partition ? { partition } : {}) };
 }
 
@@ -159,10 +148,10 @@ export const verifyCommand = command(VERIFY, async ({ values, positionals }, dep
   const clusterId = values["cluster-id"] ?? values["cluster-name"];
   if (!clusterId) throw usage("verify needs --cluster-id: the cluster the token must be for", "verify");
   const token = await tokenArgument(positionals, deps, VERIFY.name);
-  const { result } = check(token, deps.now(), { ...flagsOf(values), stsClock: false });
-  if (!result.ok) throw new EksTokenError("token-format", `token rejected: ${result.reason}`, { hint: "make a new token with eks-token" });
   const fetchSts = httpStsFetch(values["connect-to"] ? { connectTo: values["connect-to"] } : {});
-  const identity = await replayToSts(result.facts.url!, clusterId, fetchSts).catch((error: unknown) => classifyStsRejection(error, clusterId));
+  const identity = await verifyToken(token, { now: deps.now(), stsClock: false, hostProblem: serverHostRule(flagsOf(values)), clusterId, fetchSts }).catch((error: unknown) =>
+    classifyStsRejection(error, clusterId),
+  );
   renderIdentity(identity, [], output, deps);
   return 0;
 });

@@ -6,6 +6,7 @@
  *
  * checkToken is pure (clock and host rules passed in).
  */
+import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { EksTokenError } from "../cli/errors.js";
 import { lowerParams, parseGoQuery, parseGoUrl, type GoUrl } from "./go-url.js";
 import { CLUSTER_ID_HEADER, decodeToken, MAX_TOKEN_BYTES, TOKEN_PREFIX, tokenBodyProblem } from "../token/encoding.js";
@@ -87,6 +88,28 @@ export interface CheckOptions {
    * it to STS, whose clock is the one that counts.
    */
   stsClock?: boolean;
+}
+
+/**
+ * The partition and region a server with these settings judges a token's
+ * STS host by. Without --partition, the partition of the region; without
+ * --region, the region the token was signed for stands for the server's (an
+ * EKS cluster's authenticator runs in the cluster's region, where its tokens
+ * are usually made); with neither known, no partition (the aws partition's
+ * rules then apply, as on a server left at its default).
+ */
+export function serverSettings(options: { partition?: string; region?: string }, facts: TokenFacts): { partition?: string; region?: string } {
+  const region = options.region ?? facts.credentialRegion;
+  const partition = options.partition ?? (region ? partitionOf(region) : undefined);
+  return { ...(partition ? { partition } : {}), ...(region ? { region } : {}) };
+}
+
+/** The STS-host rule of such a server, for checkToken. */
+export function serverHostRule(options: { partition?: string; region?: string }): CheckOptions["hostProblem"] {
+  return (host, facts) => {
+    const { partition, region } = serverSettings(options, facts);
+    return stsHostProblem(host, partition ?? "aws", region);
+  };
 }
 
 /** Parse "20260102T030405Z". */

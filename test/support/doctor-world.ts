@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { PROJECT_A_QA_RBAC, READERS_RBAC } from "./apiserver.js";
 import { ACCOUNT, ALICE } from "./cluster.js";
-import { startEksEmulator, type EksEmulator, type EksEmulatorCluster } from "./eks-emulator.js";
+import { startEksEmulatorBehindSts, type EksEmulator, type EksEmulatorCluster } from "./eks-emulator.js";
 import type { EmulatorUser } from "./sts-emulator.js";
 import { awsAuthManifest, startWebhookCluster, type WebhookCluster } from "./webhook-cluster.js";
 
@@ -95,15 +95,9 @@ export async function startDoctorWorld(options: { command?: string[]; eksCluster
   });
   let eks: EksEmulator;
   try {
-    eks = await startEksEmulator({
-      keys: [],
-      lookupKey: (accessKeyId) => {
-        const signer = cluster.sts.signer(accessKeyId);
-        return signer ? { accessKeyId, ...signer } : undefined;
-      },
-      clusters: (options.eksClusters ?? [{ name: CLUSTER, endpoint: cluster.api.url, authenticationMode: "API", accessEntries: ACCESS_ENTRIES }]).map((c) => ({ caCert: cluster.ca.caCert, ...c })),
+    eks = await startEksEmulatorBehindSts(cluster, {
+      clusters: options.eksClusters ?? [{ name: CLUSTER, endpoint: cluster.api.url, authenticationMode: "API", accessEntries: ACCESS_ENTRIES }],
       account: ACCOUNT,
-      tls: { key: cluster.ca.key, cert: cluster.ca.cert },
     });
   } catch (error) {
     await cluster.close();

@@ -112,7 +112,7 @@ export interface StsEmulator {
    * emulator issued), so another loopback AWS service (the EKS emulator) can
    * verify requests signed with credentials from here.
    */
-  signer(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
+  signer(accessKeyId: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
   /** Every successful AssumeRole, in order. */
   assumed: AssumeRoleRecord[];
   close(): Promise<void>;
@@ -154,7 +154,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     requests: state.requests,
     signer: (accessKeyId) => {
       const p = state.principals.get(accessKeyId);
-      return p ? { secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
+      return p ? { accessKeyId, secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
     },
     assumed: state.assumed,
     close: () =>

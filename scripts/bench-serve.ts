@@ -24,7 +24,8 @@ import { join } from "node:path";
 import { resolveStsEndpoint } from "../src/aws/endpoint.js";
 import { buildToken } from "../src/token/presign.js";
 import { BINARY, CLI, runCli } from "../test/support/cli.js";
-import { freePort, startServe } from "../test/support/serve-process.js";
+import { freePort } from "../test/support/loopback-http.js";
+import { startServe } from "../test/support/serve-process.js";
 import { startStsEmulator, type EmulatorUser } from "../test/support/sts-emulator.js";
 import { makeTestCa } from "../test/support/tls.js";
 

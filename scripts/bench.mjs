@@ -18,12 +18,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { BUN_VERSION, TARGETS } from "./build-binary.mjs";
-import { registryPackage } from "./registry-package.mjs";
+import { BUN_VERSION, bunRuntime as bunRuntimeOf, HOST, TARGETS } from "./build-binary.mjs";
+import { ROOT } from "./registry-package.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "eks-token.cjs");
+const cli = join(ROOT, "dist", "eks-token.cjs");
 const runsFlag = process.argv.indexOf("--runs");
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 30;
 if (!existsSync(cli)) {
@@ -50,9 +48,8 @@ const hasAws = spawnSync("aws", ["--version"], { stdio: "ignore" }).status === 0
 const timeBin = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
 // The single executable (scripts/build-binary) runs on Bun: its floor is `bun -e 0` of the very
 // Bun runtime it was made from (the registry package build-binary fetched).
-const binary = join(root, "dist", "eks-token");
-const target = `${process.platform}-${process.arch}`;
-const bunRuntime = existsSync(binary) && TARGETS[target] ? join(registryPackage(TARGETS[target].pkg, BUN_VERSION), "bin", "bun") : undefined;
+const binary = join(ROOT, "dist", "eks-token");
+const bunRuntime = existsSync(binary) && TARGETS[HOST] ? bunRuntimeOf(HOST) : undefined;
 // A Go exec credential plugin, for scale: gke-gcloud-auth-plugin ships in the Google Cloud SDK beside kubectl.
 const kubectl = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
 const goPlugin = kubectl ? join(dirname(realpathSync(kubectl)), "gke-gcloud-auth-plugin") : "";

@@ -13,7 +13,7 @@ import { build } from "esbuild";
 import { chmodSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleEntry, LAZY_IMPORT } from "./bundles.mjs";
+import { bundleEntry, LAZY_BUNDLES, LAZY_IMPORT } from "./bundles.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -48,7 +48,7 @@ const sha256Only = {
   },
 };
 
-// src/bundles/{aws,sdk-chain,tools,eks}.js, imported from anywhere, become the sibling bundles.
+// src/bundles/<name>.js (LAZY_BUNDLES), imported from anywhere, become the sibling bundles.
 const lazyBundles = {
   name: "lazy-bundles",
   setup(b) {
@@ -56,42 +56,21 @@ const lazyBundles = {
   },
 };
 
+const plugins = [lazyBundles, sha256Only];
 await Promise.all([
   build({
     ...common,
     entryPoints: [join(root, "src/main.ts")],
     outfile: join(root, "dist/eks-token.cjs"),
     banner: { js: "#!/usr/bin/env node" },
-    plugins: [lazyBundles, sha256Only],
+    plugins,
   }),
-  build({
-    ...common,
-    entryPoints: [join(root, bundleEntry("tools"))],
-    outfile: join(root, "dist/tools.cjs"),
-    plugins: [lazyBundles, sha256Only],
-  }),
-  build({
-    ...common,
-    entryPoints: [join(root, bundleEntry("aws"))],
-    outfile: join(root, "dist/aws.cjs"),
-    plugins: [lazyBundles, sha256Only],
-  }),
-  build({
-    ...common,
-    entryPoints: [join(root, bundleEntry("sdk-chain"))],
-    outfile: join(root, "dist/sdk-chain.cjs"),
-  }),
-  build({
-    ...common,
-    entryPoints: [join(root, bundleEntry("eks"))],
-    outfile: join(root, "dist/eks.cjs"),
-  }),
-  // Each loaded only when needed: serve's Kubernetes client, EC2 client and node-forge; whois's CloudTrail client.
-  ...["kube-api", "ec2-api", "cert-forge", "cloudtrail"].map((name) =>
+  ...LAZY_BUNDLES.map((name) =>
     build({
       ...common,
       entryPoints: [join(root, bundleEntry(name))],
       outfile: join(root, `dist/${name}.cjs`),
+      plugins,
     }),
   ),
 ]);

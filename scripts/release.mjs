@@ -1,7 +1,7 @@
 // npm run release: everything a release publishes, in dist/release/:
 //
 //   eks-token-<os>-<arch>[.exe]   the single executable of each platform (scripts/build-binary.mjs)
-//   eks-token-<version>.tgz       the npm package (npm pack: prepack builds the bundles)
+//   eks-token-<version>.tgz       the npm package (npm pack of the bundles built here)
 //   SHA256SUMS                    sha256sum format, for `sha256sum -c --ignore-missing`
 //   eks-token.rb                  a Homebrew formula for macOS and Linux with those checksums
 //
@@ -26,7 +26,9 @@ const baseUrl = (args.includes("--base-url") ? args[args.indexOf("--base-url") +
 rmSync(out, { recursive: true, force: true });
 buildBundles();
 for (const target of Object.keys(TARGETS)) buildBinary(target, join(out, binaryName(target)));
-quiet("npm", ["pack", "--pack-destination", out], { cwd: ROOT });
+// The bundles are built above (the executables are made from them): --ignore-scripts
+// skips prepack's second build. prepack stays for a bare npm pack or npm publish.
+quiet("npm", ["pack", "--ignore-scripts", "--pack-destination", out], { cwd: ROOT });
 
 const sha256 = (name) => createHash("sha256").update(readFileSync(join(out, name))).digest("hex");
 const files = readdirSync(out).sort();

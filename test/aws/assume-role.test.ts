@@ -5,10 +5,10 @@
  */
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { Agent } from "node:https";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, sandbox, type Sandbox } from "../support/cli.js";
 import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "../support/cluster.js";
+import { freePort } from "../support/loopback-http.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;
@@ -43,15 +43,6 @@ afterAll(async () => {
 
 /** Verify a printed token as the cluster would. */
 const verify = (token: string, clusterId = "c") => cluster.verify(token, clusterId);
-
-/** A closed loopback port: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("--role-arn", () => {
   it("--verbose shows the SDK's AssumeRole readably, never [object Object], never a secret (issue 13)", async () => {
@@ -143,7 +134,7 @@ describe("--role-arn failures", () => {
   });
 
   it("an unreachable STS endpoint is named, and fails within seconds", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await runCli(["-i", "c", "--role-arn", DEPLOY_ROLE], { ...env, AWS_ENDPOINT_URL_STS: `https://127.0.0.1:${port}` });
     expect(r.status).toBe(5);
     expect(r.stdout).toBe("");

@@ -7,19 +7,16 @@
  * closed loopback port, by our own replay (whoami, verify) and by the SDK's
  * clients (AssumeRole, DescribeCluster). Real processes, both artifacts.
  */
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_KEYS, runCli, sandbox, type Sandbox } from "../support/cli.js";
+import { freePort } from "../support/loopback-http.js";
 
 let box: Sandbox;
 let env: Record<string, string>;
 let port: number;
 
 beforeAll(async () => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
+  port = await freePort();
   box = sandbox();
   env = {
     ...box.env,

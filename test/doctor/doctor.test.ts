@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACT, onTerminal, runCli, type CliResult } from "../support/cli.js";
 import { ALICE, BOB, CAROL, CLUSTER, CLUSTER_ARN, MFA_CODE, MFA_SERIAL, QA_MFA_ROLE, QA_ROLE, REGION, keysOf, startDoctorWorld, type DoctorWorld } from "../support/doctor-world.js";
-import { freePort } from "../support/serve-process.js";
+import { freePort } from "../support/loopback-http.js";
 import { makeTestCa } from "../support/tls.js";
 
 let world: DoctorWorld;

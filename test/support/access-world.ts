@@ -6,7 +6,7 @@
  */
 import { EXAMPLE_KEYS, sandbox, type Sandbox } from "./cli.js";
 import { ALICE, ACCOUNT, startFakeCluster, type FakeCluster } from "./cluster.js";
-import { startEksEmulator, type EksEmulator, type EksEmulatorCluster, type EksEmulatorOptions } from "./eks-emulator.js";
+import { startEksEmulatorBehindSts, type EksEmulator, type EksEmulatorCluster, type EksEmulatorOptions } from "./eks-emulator.js";
 import type { EmulatorRole, EmulatorUser } from "./sts-emulator.js";
 
 export { ACCOUNT, ALICE };
@@ -27,15 +27,9 @@ export async function startAccessWorld(options: {
   eks?: Omit<EksEmulatorOptions, "keys" | "clusters" | "lookupKey" | "tls" | "account">;
 }): Promise<AccessWorld> {
   const sts = await startFakeCluster({ clusterId: "unused", users: [ALICE, ...(options.users ?? [])], roles: options.roles ?? [], mappings: [] });
-  const eks = await startEksEmulator({
-    keys: [],
-    lookupKey: (accessKeyId) => {
-      const signer = sts.sts.signer(accessKeyId);
-      return signer ? { accessKeyId, ...signer } : undefined;
-    },
-    clusters: options.clusters.map((c) => ({ endpoint: "https://127.0.0.1:9", caCert: sts.ca.caCert, ...c })),
+  const eks = await startEksEmulatorBehindSts(sts, {
+    clusters: options.clusters.map((c) => ({ endpoint: "https://127.0.0.1:9", ...c })),
     account: ACCOUNT,
-    tls: { key: sts.ca.key, cert: sts.ca.cert },
     ...options.eks,
   });
   const box = sandbox();

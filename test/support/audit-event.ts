@@ -19,16 +19,20 @@ export interface AuditRequest {
   userAgent?: string;
 }
 
-/** user.extra as aws-iam-authenticator fills it from the identity it verified. */
+/**
+ * user.extra as aws-iam-authenticator fills it from the identity it verified
+ * (pkg/server/server.go): principalId is its identity.UserID, which for a
+ * role session pkg/token's Verify has cut to the role id before the colon
+ * (ROLEID, the session name going to sessionName), as the uid has it.
+ */
 export function authenticatorExtra(identity: Identity): Record<string, string[]> {
-  const principalId = identity.sessionName !== undefined ? `${identity.userId}:${identity.sessionName}` : identity.userId;
   return {
     accessKeyId: [identity.accessKeyId ?? ""],
     arn: [identity.arn],
     canonicalArn: [identity.canonicalArn],
-    principalId: [principalId],
+    principalId: [identity.userId],
     sessionName: [identity.sessionName ?? ""],
-    "sigs.k8s.io/aws-iam-authenticator/principalId": [principalId],
+    "sigs.k8s.io/aws-iam-authenticator/principalId": [identity.userId],
   };
 }
 

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { PROJECT_A_QA_RBAC, READERS_RBAC } from "./apiserver.js";
 import { ACCOUNT, ALICE } from "./cluster.js";
-import { startEksEmulator, type EksEmulator, type EksEmulatorCluster } from "./eks-emulator.js";
+import { startEksEmulatorBehindSts, type EksEmulator, type EksEmulatorCluster } from "./eks-emulator.js";
 import type { EmulatorUser } from "./sts-emulator.js";
 import { awsAuthManifest, startWebhookCluster, type WebhookCluster } from "./webhook-cluster.js";
 
@@ -45,18 +45,11 @@ export const CAROL: EmulatorUser = { accessKeyId: "AKIADOCTORCAROL00001", secret
 
 const fixture = (path: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url)), "utf8");
 
-/** projectA-qa (the fixture) and carol, as serve reads them. */
-export function doctorAwsAuth(): string {
+/** aws-auth's data: projectA-qa (the fixture), alice and carol; the manifest serve reads, and the ConfigMap the API server holds. */
+function doctorAwsAuthData(): { mapRoles: string; mapUsers: string } {
   const qa = fixture("aws-auth/projectA-qa.yaml");
   const mapRoles = /mapRoles: \|\n((?: {4}.*\n)+)/.exec(qa)![1]!.replace(/^ {4}/gm, "");
-  return awsAuthManifest({ mapRoles, mapUsers: `- userarn: ${ALICE.arn}\n  username: alice\n  groups: [system:masters]\n- userarn: ${CAROL.arn}\n  username: carol\n  groups: [auditors]` });
-}
-
-/** The manifest as the API server holds it (data strings only). */
-function awsAuthConfigMap(manifest: string): { metadata: { name: string; namespace: string }; data: Record<string, string> } {
-  const data: Record<string, string> = {};
-  for (const m of manifest.matchAll(/^ {2}(map\w+): \|\n((?: {4}.*\n)+)/gm)) data[m[1]!] = m[2]!.replace(/^ {4}/gm, "");
-  return { metadata: { name: "aws-auth", namespace: "kube-system" }, data };
+  return { mapRoles, mapUsers: `- userarn: ${ALICE.arn}\n  username: alice\n  groups: [system:masters]\n- userarn: ${CAROL.arn}\n  username: carol\n  groups: [auditors]\n` };
 }
 
 /** The same people as access entries (EKS refuses projectA-{{SessionName}}: its default username instead); rob is not bob. */
@@ -83,27 +76,22 @@ export interface DoctorWorld {
 
 export async function startDoctorWorld(options: { command?: string[]; eksClusters?: Array<Omit<EksEmulatorCluster, "caCert">> } = {}): Promise<DoctorWorld> {
   const skew = { ms: 0 };
+  const awsAuth = doctorAwsAuthData();
   const cluster = await startWebhookCluster({
     clusterId: CLUSTER,
     users: [ALICE, BOB, CAROL],
     roles: [{ arn: QA_ROLE }, { arn: QA_MFA_ROLE, mfaSerial: MFA_SERIAL, mfaCode: MFA_CODE }],
-    awsAuth: doctorAwsAuth(),
+    awsAuth: awsAuthManifest(awsAuth),
     rbac: [...READERS_RBAC, ...PROJECT_A_QA_RBAC],
     stsNow: () => new Date(Date.now() + skew.ms),
-    configMaps: [awsAuthConfigMap(doctorAwsAuth())],
+    configMaps: [{ metadata: { name: "aws-auth", namespace: "kube-system" }, data: awsAuth }],
     ...(options.command ? { command: options.command } : {}),
   });
   let eks: EksEmulator;
   try {
-    eks = await startEksEmulator({
-      keys: [],
-      lookupKey: (accessKeyId) => {
-        const signer = cluster.sts.signer(accessKeyId);
-        return signer ? { accessKeyId, ...signer } : undefined;
-      },
-      clusters: (options.eksClusters ?? [{ name: CLUSTER, endpoint: cluster.api.url, authenticationMode: "API", accessEntries: ACCESS_ENTRIES }]).map((c) => ({ caCert: cluster.ca.caCert, ...c })),
+    eks = await startEksEmulatorBehindSts(cluster, {
+      clusters: options.eksClusters ?? [{ name: CLUSTER, endpoint: cluster.api.url, authenticationMode: "API", accessEntries: ACCESS_ENTRIES }],
       account: ACCOUNT,
-      tls: { key: cluster.ca.key, cert: cluster.ca.cert },
     });
   } catch (error) {
     await cluster.close();

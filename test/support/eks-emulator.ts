@@ -45,6 +45,8 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { SigV4Refusal, verifyHeaderSignature } from "./sigv4-header.js";
+import type { StsEmulator } from "./sts-emulator.js";
+import type { TestCa } from "./tls.js";
 
 export interface EksEmulatorKey {
   accessKeyId: string;
@@ -195,6 +197,25 @@ function principalParts(arn: string): { partition: string; service: string; acco
   const rest = (m[5] ?? "").split("/");
   const name = rest.pop() ?? "";
   return { partition: m[1]!, service: m[2]!, account: m[3]!, type: m[4]!, path: rest.length ? `${rest.join("/")}/` : "", name };
+}
+
+/**
+ * The EKS emulator behind the STS emulator, as real AWS joins them: it takes
+ * the keys STS issued (users' and assumed roles' alike) and serves with the
+ * same test CA, whose certificate is every cluster's caCert.
+ */
+export function startEksEmulatorBehindSts(
+  behind: { sts: StsEmulator; ca: TestCa },
+  options: Omit<EksEmulatorOptions, "keys" | "lookupKey" | "tls" | "clusters"> & { clusters: Array<Omit<EksEmulatorCluster, "caCert">> },
+): Promise<EksEmulator> {
+  const { sts, ca } = behind;
+  return startEksEmulator({
+    ...options,
+    keys: [],
+    lookupKey: sts.signer,
+    clusters: options.clusters.map((c) => ({ caCert: ca.caCert, ...c })),
+    tls: { key: ca.key, cert: ca.cert },
+  });
 }
 
 export async function startEksEmulator(options: EksEmulatorOptions): Promise<EksEmulator> {

@@ -5,7 +5,6 @@
  * it is killed if it outlives its deadline, so a test always ends.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { ARTIFACT } from "./cli.js";
 
 export interface ServeProcess {
@@ -21,15 +20,6 @@ export interface ServeProcess {
   waitFor(test: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** SIGTERM (or `signal`), then SIGKILL after killAfterMs: the exit status and signal. */
   stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<{ status: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** A loopback port nobody listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startServe(args: string[], env: Record<string, string>, options: { command?: string[]; startMs?: number } = {}): Promise<ServeProcess> {

@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
-import { canonicalRequest, signingKey, stringToSign } from "./sts-emulator.js";
+import { AMZ_DATE, authorizationFields, canonicalRequest, headerMap, SIGNATURE_MISMATCH, signingKey, stringToSign } from "./sts-emulator.js";
 
 export interface SigningKey {
   accessKeyId: string;
@@ -27,20 +27,8 @@ export class SigV4Refusal extends Error {
   }
 }
 
-export const SIGNATURE_MISMATCH =
-  "The request signature we calculated does not match the signature you provided. " +
-  "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+/** Most services' window (STS allows 15 minutes: sts-emulator.ts). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
-export function headerMap(req: http.IncomingMessage): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    headers.set(name, [...(headers.get(name) ?? []), req.rawHeaders[i + 1]!]);
-  }
-  return headers;
-}
 
 /** "AWS4-HMAC-SHA256 Credential=AKID/20260102/us-east-1/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex": who signed, for which region. */
 export function verifyHeaderSignature(
@@ -54,11 +42,8 @@ export function verifyHeaderSignature(
   const headers = headerMap(req);
   const authorization = headers.get("authorization")?.[0];
   if (!authorization) throw new SigV4Refusal("missing", "Missing Authentication Token");
-  const fields = new Map<string, string>();
-  for (const part of authorization.replace(/^AWS4-HMAC-SHA256 /, "").split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
+  // Not AWS4-HMAC-SHA256 at all: refused as incomplete below, whatever the fields say.
+  const fields = authorizationFields(authorization);
   const credential = (fields.get("Credential") ?? "").split("/");
   const signedHeaders = (fields.get("SignedHeaders") ?? "").split(";");
   const amzDate = headers.get("x-amz-date")?.[0] ?? "";

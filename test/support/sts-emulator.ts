@@ -112,7 +112,7 @@ export interface StsEmulator {
    * emulator issued), so another loopback AWS service (the EKS emulator) can
    * verify requests signed with credentials from here.
    */
-  signer(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
+  signer(accessKeyId: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string; arn: string } | undefined;
   /** Every successful AssumeRole, in order. */
   assumed: AssumeRoleRecord[];
   close(): Promise<void>;
@@ -154,7 +154,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     requests: state.requests,
     signer: (accessKeyId) => {
       const p = state.principals.get(accessKeyId);
-      return p ? { secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
+      return p ? { accessKeyId, secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}), arn: p.arn } : undefined;
     },
     assumed: state.assumed,
     close: () =>
@@ -257,7 +257,8 @@ class StsError extends Error {
 
 const INVALID_TOKEN = "The security token included in the request is invalid.";
 const EXPIRED_TOKEN = "The security token included in the request is expired";
-const SIGNATURE_MISMATCH =
+/** Also the EKS and EC2 emulators' wording (./sigv4-header.ts). */
+export const SIGNATURE_MISMATCH =
   "The request signature we calculated does not match the signature you provided. " +
   "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
@@ -348,6 +349,11 @@ function parseRequest(req: http.IncomingMessage, body: Buffer): ParsedRequest {
       ? parseForm(body.toString("utf8"))
       : [];
 
+  return { method, rawPath, query, body, params: [...query, ...form], headers: headerMap(req) };
+}
+
+/** Lower-cased header name -> every value in arrival order, from the raw headers (Node would join repeats). */
+export function headerMap(req: http.IncomingMessage): Map<string, string[]> {
   const headers = new Map<string, string[]>();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
@@ -355,7 +361,7 @@ function parseRequest(req: http.IncomingMessage, body: Buffer): ParsedRequest {
     values.push(req.rawHeaders[i + 1]!);
     headers.set(name, values);
   }
-  return { method, rawPath, query, body, params: [...query, ...form], headers };
+  return headers;
 }
 
 /** application/x-www-form-urlencoded, which is also how STS reads the query string. */
@@ -393,7 +399,7 @@ function header(parsed: ParsedRequest, name: string): string | undefined {
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
 /** ISO 8601 basic format, the only date form SigV4 signs ("20260102T030405Z"). */
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+export const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** What a request claims about its signature, from either auth style. */
 interface SignatureClaim {
@@ -459,11 +465,7 @@ function readHeaderAuth(parsed: ParsedRequest, authorization: string): Signature
   const space = authorization.indexOf(" ");
   const algorithm = space < 0 ? authorization : authorization.slice(0, space);
   if (algorithm !== ALGORITHM) throw incomplete(`Unsupported AWS 'algorithm': '${algorithm}'`);
-  const fields = new Map<string, string>();
-  for (const part of authorization.slice(space + 1).split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
+  const fields = authorizationFields(authorization);
   const missing = ["Credential", "SignedHeaders", "Signature"].filter((name) => !fields.has(name));
   if (missing.length > 0) {
     throw incomplete(`Authorization header requires ${missing.map((m) => `'${m}'`).join(", ")} parameter(s).`);
@@ -487,6 +489,16 @@ function readHeaderAuth(parsed: ParsedRequest, authorization: string): Signature
     signature: fields.get("Signature")!,
     ...(token !== undefined ? { sessionToken: token } : {}),
   };
+}
+
+/** The fields after the Authorization header's algorithm: "Credential=…, SignedHeaders=…, Signature=…" -> name -> value. */
+export function authorizationFields(authorization: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of authorization.slice(authorization.indexOf(" ") + 1).split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return fields;
 }
 
 /** "AKID/20260102/us-east-1/sts/aws4_request" -> key id and credential scope. */

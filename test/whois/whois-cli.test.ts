@@ -126,7 +126,7 @@ beforeAll(async () => {
     // As real AWS, CloudTrail takes the credentials STS issued: sessions of auditor may look up, sessions of projectA may not.
     lookupKey: (accessKeyId) => {
       const signer = cluster.sts.signer(accessKeyId);
-      return signer ? { accessKeyId, ...signer, denied: !signer.arn.includes(":assumed-role/auditor/") } : undefined;
+      return signer ? { ...signer, denied: !signer.arn.includes(":assumed-role/auditor/") } : undefined;
     },
     records: () => [...fixtures, ...cluster.sts.assumed.map((call) => fromSts(call, "us-east-1"))],
   });

@@ -90,6 +90,7 @@ export class Reviewer {
         identity = await (shared ?? this.verify(token, key));
       } catch (error) {
         d.metrics.identityCache.inc({ result: cache });
+        if (error instanceof Overloaded) d.metrics.shed.inc({ reason: error.why });
         return { ...refusal(error), cache };
       }
     }

@@ -31,7 +31,7 @@ import { Limiter } from "./limiter.js";
 import { IDENTITY_CACHE_ENTRIES, MAX_PEM_BYTES, PRIVATE_DNS_ENTRIES, SHUTDOWN_GRACE_MS, STS_QUEUE_WAIT_MS } from "./limits.js";
 import { jsonLog, type ServeLog } from "./log.js";
 import type { MapperTable } from "./mapping.js";
-import { serveMetrics, type ServeMetrics } from "./metrics.js";
+import { countMappingEntries, serveMetrics, type ServeMetrics } from "./metrics.js";
 import { PrivateDnsNames } from "./private-dns.js";
 import { parseServerConfig } from "./server-config.js";
 
@@ -47,7 +47,7 @@ function mappingsFile(path: string, metrics: ServeMetrics, log: ServeLog): Mappe
   const config = parseServerConfig(read.text);
   if (!config.ok) throw new EksTokenError("bad-file", `could not use the mappings file ${path}: ${config.reason}`, { hint: "it is aws-iam-authenticator's config format: server.mapRoles, server.mapUsers, server.mapAccounts" });
   const t = config.table;
-  for (const [kind, size] of [["roles", t.roles.size], ["users", t.users.size], ["accounts", t.accounts.size]] as const) metrics.mappingEntries.set(size, { source: "mappings", kind });
+  countMappingEntries(metrics, "mappings", t);
   log.info("mappings loaded", { file: path, roles: t.roles.size, users: t.users.size, accounts: t.accounts.size });
   if (config.sso) log.warn("sso entries never match here (aws-iam-authenticator matches them only behind its SSORoleMatch feature gate, off by default)", { file: path, entries: config.sso });
   return t;

@@ -45,10 +45,9 @@ export function emptyTable(name: MapperName): MapperTable {
   return { name, roles: new Map(), users: new Map(), accounts: new Set() };
 }
 
-/** The ConfigMap mapper's tables from a parsed aws-auth (parseAwsAuth). */
+/** The ConfigMap mapper's tables from a parsed aws-auth (parseAwsAuth) Kubernetes stores: judgeAwsAuth (src/serve/aws-auth-source.ts) refuses an unstorable one first. */
 export function tableFromAwsAuth(parsed: AwsAuth): MapperTable {
   const table = emptyTable("EKSConfigMap");
-  if (parsed.unstorable) return table; // Kubernetes refuses such a ConfigMap: the server never sees it.
   for (const [list, target] of [
     ["mapRoles", table.roles],
     ["mapUsers", table.users],

@@ -4,11 +4,8 @@
  * why nothing matched, with the near misses a user most likely meant.
  */
 import { rolePathStripped, sessionRole, splitArn } from "./arn.js";
-import { quote, type AwsAuth, type Caller, type Explanation, type ListName, type MapStatus, type NearMiss } from "./model.js";
+import { INSTANCE_ID, quote, type AwsAuth, type Caller, type Explanation, type ListName, type MapStatus, type NearMiss } from "./model.js";
 import { editDistance } from "./spelling.js";
-
-/** server.go instanceIDPattern */
-const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 
 const eqFold = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 

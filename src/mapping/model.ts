@@ -168,6 +168,9 @@ export interface Explanation {
   notes: string[];
 }
 
+/** server.go instanceIDPattern: a session name {{EC2PrivateDNSName}} can be filled for. */
+export const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
+
 /** The node usernames EKS documents: EC2 nodes and Fargate pods. */
 export const NODE_USERNAME = /^system:node:\{\{(EC2PrivateDNSName|SessionName)\}\}$/;
 

@@ -18,7 +18,7 @@
  */
 import { statSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { parseAwsAuth } from "../mapping/parse.js";
+import { DATA_KEYS, parseAwsAuth } from "../mapping/parse.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import { EksTokenError } from "../cli/errors.js";
@@ -85,8 +85,6 @@ function inForce({ log, metrics }: Deps) {
 
 /** The aws-auth ConfigMap holding these data keys, as judgeAwsAuth reads it. */
 const configMapText = (data: Record<string, string>) => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "aws-auth" }, data });
-
-const DATA_KEYS = ["mapRoles", "mapUsers", "mapAccounts"] as const;
 
 /** A path's stat, or undefined when there is none to be had (missing, not permitted). */
 const statOf = (path: string): Stats | undefined => {

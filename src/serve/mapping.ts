@@ -23,7 +23,7 @@
  * - sso matchers match only where the SSORoleMatch feature gate is on (alpha,
  *   off by default); this server has no feature gates, so they never match.
  */
-import type { AwsAuth } from "../mapping/model.js";
+import { INSTANCE_ID, type AwsAuth } from "../mapping/model.js";
 import type { Identity } from "../identity/replay.js";
 
 export interface Mapping {
@@ -80,8 +80,6 @@ export function mapIdentity(chain: readonly MapperTable[], identity: Pick<Identi
   return { kind: "not-mapped" };
 }
 
-/** server.go instanceIDPattern */
-export const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 export const EC2_TEMPLATE = "{{EC2PrivateDNSName}}";
 
 /** Does any of the mapping's templates need EC2? */

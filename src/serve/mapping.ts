@@ -23,7 +23,7 @@
  * - sso matchers match only where the SSORoleMatch feature gate is on (alpha,
  *   off by default); this server has no feature gates, so they never match.
  */
-import { INSTANCE_ID, type AwsAuth } from "../mapping/model.js";
+import { entriesInUse, INSTANCE_ID, type AwsAuth } from "../mapping/model.js";
 import type { Identity } from "../identity/replay.js";
 
 export interface Mapping {
@@ -52,11 +52,7 @@ export function tableFromAwsAuth(parsed: AwsAuth): MapperTable {
     ["mapRoles", table.roles],
     ["mapUsers", table.users],
   ] as const) {
-    if (!parsed.maps[list].usable) continue;
-    for (const entry of list === "mapRoles" ? parsed.roles : parsed.users) {
-      if (entry.dropped || !entry.arn) continue;
-      target.set(entry.arn.toLowerCase(), { username: entry.username ?? "", groups: entry.groups });
-    }
+    for (const [arn, { entry }] of entriesInUse(parsed, list)) target.set(arn, { username: entry.username ?? "", groups: entry.groups });
   }
   if (parsed.maps.mapAccounts.usable) for (const account of parsed.accounts) table.accounts.add(account.id);
   return table;

@@ -4,11 +4,8 @@
  * why nothing matched, with the near misses a user most likely meant.
  */
 import { rolePathStripped, sessionRole, splitArn } from "./arn.js";
-import { quote, type AwsAuth, type Caller, type Explanation, type ListName, type MapStatus, type NearMiss } from "./model.js";
+import { entriesInUse, INSTANCE_ID, quote, type AwsAuth, type Caller, type Explanation, type ListName, type MapStatus, type NearMiss } from "./model.js";
 import { similarName } from "./spelling.js";
-
-/** server.go instanceIDPattern */
-const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 
 const eqFold = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -74,17 +71,15 @@ function explainInto(explanation: Explanation, parsed: AwsAuth, caller: Caller):
     return;
   }
   const notes = new Set<string>();
-  const live = (list: ListName) => (parsed.maps[list].usable ? (list === "mapRoles" ? parsed.roles : parsed.users).filter((e) => e.arn && !e.dropped) : []);
-  const matching = (list: ListName) => live(list).filter((e) => eqFold(e.arn!, caller.canonicalArn));
-
-  // configmap/mapper.go Map: mapRoles, then mapUsers; within one, the later duplicate wins.
-  const hits = matching("mapRoles").length ? matching("mapRoles") : matching("mapUsers");
-  const hit = hits[hits.length - 1];
-  if (hit) {
+  // configmap/mapper.go Map: mapRoles, then mapUsers, by ARN ignoring letter case; within one, the later duplicate wins.
+  const key = caller.canonicalArn.toLowerCase();
+  const used = entriesInUse(parsed, "mapRoles").get(key) ?? entriesInUse(parsed, "mapUsers").get(key);
+  if (used) {
+    const { entry: hit, replaced } = used;
     const label = `${hit.list}[${hit.index}]`;
     explanation.via = { map: hit.list, index: hit.index, line: hit.line };
     if (hit.arn !== caller.canonicalArn) notes.add(`matched ignoring letter case: ${label} writes ${hit.arn}; aws-iam-authenticator compares ARNs case-insensitively (strings.EqualFold)`);
-    if (hits.length > 1) notes.add(`${hits.slice(0, -1).map((e) => `${e.list}[${e.index}] (line ${e.line})`).join(", ")} names the same ARN: the server keeps only the later entry`);
+    if (replaced.length) notes.add(`${replaced.map((e) => `${e.list}[${e.index}] (line ${e.line})`).join(", ")} names the same ARN: the server keeps only the later entry`);
     const kind = splitArn(hit.arn!)?.type;
     if (hit.list === "mapUsers" && kind === "role") notes.add(`${label} is a role under mapUsers: the server looks in both lists with the same ARN, so it matches; mapRoles is where roles belong`);
     const username = render(hit.username ?? "", caller, notes);

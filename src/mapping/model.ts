@@ -168,8 +168,29 @@ export interface Explanation {
   notes: string[];
 }
 
+/** server.go instanceIDPattern: a session name {{EC2PrivateDNSName}} can be filled for. */
+export const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
+
 /** The node usernames EKS documents: EC2 nodes and Fargate pods. */
 export const NODE_USERNAME = /^system:node:\{\{(EC2PrivateDNSName|SessionName)\}\}$/;
+
+/**
+ * The entries of mapRoles or mapUsers the server uses, by lowercased ARN
+ * (configmap.go ParseMap, Validate, saveMap): none of a map it ignores,
+ * none Validate drops, none without an ARN (an sso matcher); of entries
+ * naming the same ARN the later replaces the earlier, listed in `replaced`.
+ */
+export function entriesInUse(parsed: AwsAuth, list: ListName): Map<string, { entry: MappingEntry; replaced: MappingEntry[] }> {
+  const used = new Map<string, { entry: MappingEntry; replaced: MappingEntry[] }>();
+  if (!parsed.maps[list].usable) return used;
+  for (const entry of list === "mapRoles" ? parsed.roles : parsed.users) {
+    if (!entry.arn || entry.dropped) continue;
+    const key = entry.arn.toLowerCase();
+    const earlier = used.get(key);
+    used.set(key, { entry, replaced: earlier ? [...earlier.replaced, earlier.entry] : [] });
+  }
+  return used;
+}
 
 /** A value as the user wrote it, in messages. */
 export const quote = (s: string) => JSON.stringify(s);

@@ -218,4 +218,5 @@ function readMap(name: MapName, node: Node, keyLine: number, lc: LineCounter, re
 }
 
 
-const DATA_KEYS: MapName[] = ["mapRoles", "mapUsers", "mapAccounts"];
+/** The aws-auth ConfigMap's data keys the server reads. */
+export const DATA_KEYS: MapName[] = ["mapRoles", "mapUsers", "mapAccounts"];

@@ -16,9 +16,10 @@
 import { EksTokenError } from "../cli/errors.js";
 import { replayToSts, type Identity, type StsFetch } from "../identity/replay.js";
 import { checkToken, type CheckOptions } from "../identity/verify.js";
+import { INSTANCE_ID } from "../mapping/model.js";
 import type { IdentityCache } from "./identity-cache.js";
 import { Overloaded, type Limiter } from "./limiter.js";
-import { INSTANCE_ID, mapIdentity, needsPrivateDnsName, renderMapping, type MapperTable, type MappingDecision } from "./mapping.js";
+import { mapIdentity, needsPrivateDnsName, renderMapping, type MapperTable, type MappingDecision } from "./mapping.js";
 import { RESULT, type ResultLabel, type ServeMetrics } from "./metrics.js";
 import type { ReviewUser } from "./review.js";
 
@@ -90,6 +91,7 @@ export class Reviewer {
         identity = await (shared ?? this.verify(token, key));
       } catch (error) {
         d.metrics.identityCache.inc({ result: cache });
+        if (error instanceof Overloaded) d.metrics.shed.inc({ reason: error.why });
         return { ...refusal(error), cache };
       }
     }

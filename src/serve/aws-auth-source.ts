@@ -16,16 +16,16 @@
  * deleted one maps no one (the server resets its maps on delete); a
  * mapRoles string that is not valid YAML drops that map, as the server does.
  */
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { parseAwsAuth } from "../mapping/parse.js";
-import { readBoundedFile, type FileRead } from "../cli/bounded-file.js";
+import { DATA_KEYS, parseAwsAuth } from "../mapping/parse.js";
+import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import { EksTokenError } from "../cli/errors.js";
 import { AWS_AUTH_POLL_MS, LIST_MS, MAX_CONFIGMAP_BYTES, WATCH_RETRY_MS, WATCH_SECONDS } from "./limits.js";
-import type { ServeLog } from "./log.js";
+import type { Fields, ServeLog } from "./log.js";
 import { emptyTable, tableFromAwsAuth, type MapperTable } from "./mapping.js";
-import type { ServeMetrics } from "./metrics.js";
+import { countMappingEntries, type ServeMetrics } from "./metrics.js";
 
 export interface AwsAuthSource {
   table(): MapperTable;
@@ -51,35 +51,60 @@ interface Deps {
   metrics: ServeMetrics;
 }
 
-function counted(table: MapperTable, metrics: ServeMetrics): MapperTable {
-  metrics.mappingEntries.set(table.roles.size, { source: "aws-auth", kind: "roles" });
-  metrics.mappingEntries.set(table.users.size, { source: "aws-auth", kind: "users" });
-  metrics.mappingEntries.set(table.accounts.size, { source: "aws-auth", kind: "accounts" });
-  return table;
+/**
+ * The aws-auth mapping in force from one source, changed as the server
+ * changes it: a usable load replaces it, a deleted ConfigMap maps no one, a
+ * rejected one leaves it as it was. Each change counted and logged in the
+ * caller's words, with the fields that say where it came from.
+ */
+function inForce({ log, metrics }: Deps) {
+  let table = emptyTable("EKSConfigMap");
+  const replace = (next: MapperTable) => {
+    table = next;
+    countMappingEntries(metrics, "aws-auth", table);
+  };
+  return {
+    table: () => table,
+    loaded(judged: { table: MapperTable; problems: string[] }, message: string, fields: Fields, problemFields: Fields) {
+      replace(judged.table);
+      metrics.awsAuthReloads.inc({ result: "ok" });
+      log.info(message, { ...fields, roles: table.roles.size, users: table.users.size, accounts: table.accounts.size });
+      for (const problem of judged.problems) log.warn("aws-auth map ignored, as the server ignores it", { ...problemFields, problem });
+    },
+    deleted(message: string, fields: Fields) {
+      replace(emptyTable("EKSConfigMap"));
+      metrics.awsAuthReloads.inc({ result: "deleted" });
+      log.warn(message, fields);
+    },
+    rejected(message: string, fields: Fields) {
+      metrics.awsAuthReloads.inc({ result: "rejected" });
+      log.error(message, fields);
+    },
+  };
 }
 
-const DATA_KEYS = ["mapRoles", "mapUsers", "mapAccounts"] as const;
+/** The aws-auth ConfigMap holding these data keys, as judgeAwsAuth reads it. */
+const configMapText = (data: Record<string, string>) => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "aws-auth" }, data });
 
-const isDirectory = (path: string) => {
+/** A path's stat, or undefined when there is none to be had (missing, not permitted). */
+const statOf = (path: string): Stats | undefined => {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 };
+const stamp = (s: Stats | undefined) => (s ? `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : "-");
 
-/** What changes when the file does; for a directory (a ConfigMap volume), its three data files. */
-const fingerprint = (path: string): string | undefined => {
-  const one = (p: string) => {
-    try {
-      const s = statSync(p);
-      return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-    } catch {
-      return "-";
-    }
-  };
-  if (!isDirectory(path)) return one(path) === "-" ? undefined : one(path);
-  return DATA_KEYS.map((k) => one(join(path, k))).join("|");
+/**
+ * One look at the path: whether it is a directory (a ConfigMap volume) and
+ * what changes when it does (for a directory, its three data files;
+ * undefined when there is no file).
+ */
+const look = (path: string): { isDir: boolean; fingerprint: string | undefined } => {
+  const s = statOf(path);
+  if (s?.isDirectory()) return { isDir: true, fingerprint: DATA_KEYS.map((k) => stamp(statOf(join(path, k)))).join("|") };
+  return { isDir: false, fingerprint: s ? stamp(s) : undefined };
 };
 
 /**
@@ -87,55 +112,45 @@ const fingerprint = (path: string): string | undefined => {
  * file (mapRoles, mapUsers, mapAccounts). Read back into the ConfigMap it
  * came from; an absent key is absent.
  */
-function readVolume(dir: string): FileRead {
+function readVolume(dir: string): { kind: "file"; text: string } | { kind: "error"; reason: string } {
   const data: Record<string, string> = {};
   for (const key of DATA_KEYS) {
     const r = readBoundedFile(join(dir, key), YAML_LIMITS.bytes);
     if (r.kind === "error") return r;
     if (r.kind === "file") data[key] = r.text;
   }
-  return { kind: "file", text: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "aws-auth" }, data }), stat: statSync(dir) };
+  return { kind: "file", text: configMapText(data) };
 }
 
 /** --aws-auth-file (a manifest, or the ConfigMap mounted as a directory): read now (one that cannot be used stops `serve` from starting), then follow its changes. */
-export function awsAuthFile(path: string, { log, metrics }: Deps, pollMs = AWS_AUTH_POLL_MS): AwsAuthSource {
-  const read = (): Judged | "missing" => {
-    const r = isDirectory(path) ? readVolume(path) : readBoundedFile(path, YAML_LIMITS.bytes);
+export function awsAuthFile(path: string, deps: Deps, pollMs = AWS_AUTH_POLL_MS): AwsAuthSource {
+  const read = (isDir: boolean): Judged | "missing" => {
+    const r = isDir ? readVolume(path) : readBoundedFile(path, YAML_LIMITS.bytes);
     if (r.kind === "missing") return "missing";
     if (r.kind === "error") return { ok: false, reason: r.reason };
     return judgeAwsAuth(r.text);
   };
-  let seen = fingerprint(path);
-  const first = read();
+  const where = { file: path };
+  const mapping = inForce(deps);
+  const start = look(path);
+  let seen = start.fingerprint;
+  const first = read(start.isDir);
   if (first === "missing" || !first.ok) {
     const reason = first === "missing" ? "no such file" : first.reason;
     throw new EksTokenError("bad-file", `could not read aws-auth ${path}: ${reason}`, { hint: "check it with eks-token aws-auth lint" });
   }
-  let table = counted(first.table, metrics);
-  metrics.awsAuthReloads.inc({ result: "ok" });
-  log.info("aws-auth loaded", { file: path, roles: table.roles.size, users: table.users.size, accounts: table.accounts.size });
-  for (const problem of first.problems) log.warn("aws-auth map ignored, as the server ignores it", { file: path, problem });
+  mapping.loaded(first, "aws-auth loaded", where, where);
   const timer = setInterval(() => {
-    const now = fingerprint(path);
-    if (now === seen) return;
-    seen = now;
-    const next = read();
-    if (next === "missing") {
-      table = counted(emptyTable("EKSConfigMap"), metrics);
-      metrics.awsAuthReloads.inc({ result: "deleted" });
-      log.warn("aws-auth file deleted: no identity is mapped through it", { file: path });
-    } else if (!next.ok) {
-      metrics.awsAuthReloads.inc({ result: "rejected" });
-      log.error("aws-auth file not applied: the previous mapping stays in force", { file: path, reason: next.reason });
-    } else {
-      table = counted(next.table, metrics);
-      metrics.awsAuthReloads.inc({ result: "ok" });
-      log.info("aws-auth reloaded", { file: path, roles: table.roles.size, users: table.users.size, accounts: table.accounts.size });
-      for (const problem of next.problems) log.warn("aws-auth map ignored, as the server ignores it", { file: path, problem });
-    }
+    const now = look(path);
+    if (now.fingerprint === seen) return;
+    seen = now.fingerprint;
+    const next = read(now.isDir);
+    if (next === "missing") mapping.deleted("aws-auth file deleted: no identity is mapped through it", where);
+    else if (!next.ok) mapping.rejected("aws-auth file not applied: the previous mapping stays in force", { ...where, reason: next.reason });
+    else mapping.loaded(next, "aws-auth reloaded", where, where);
   }, pollMs);
   timer.unref?.();
-  return { table: () => table, loaded: () => true, close: () => clearInterval(timer) };
+  return { table: mapping.table, loaded: () => true, close: () => clearInterval(timer) };
 }
 
 /** What the lazily loaded client bundle gives us (src/bundles/kube-api.ts). */
@@ -150,7 +165,8 @@ interface ConfigMapObject {
 }
 
 /** --kubeconfig: list then watch kube-system/aws-auth, for as long as we serve. Starts at once; loaded() says when the first list answered. */
-export function awsAuthLive(kubeconfigPath: string, api: KubeApi, { log, metrics }: Deps): AwsAuthSource {
+export function awsAuthLive(kubeconfigPath: string, api: KubeApi, deps: Deps): AwsAuthSource {
+  const { log, metrics } = deps;
   const kc = new api.KubeConfig();
   try {
     kc.loadFromFile(kubeconfigPath);
@@ -159,29 +175,17 @@ export function awsAuthLive(kubeconfigPath: string, api: KubeApi, { log, metrics
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new EksTokenError("bad-file", `could not use kubeconfig ${kubeconfigPath}: it has no current cluster`, { hint: "set current-context" });
-  let table = emptyTable("EKSConfigMap");
+  const mapping = inForce(deps);
   let loaded = false;
   let closed = false;
   let abort: AbortController | undefined;
   let wake: (() => void) | undefined;
 
   const apply = (cm: ConfigMapObject | undefined, how: string) => {
-    if (!cm) {
-      table = counted(emptyTable("EKSConfigMap"), metrics);
-      metrics.awsAuthReloads.inc({ result: "deleted" });
-      log.warn(`aws-auth ${how}: no ConfigMap, no identity is mapped through it`, { server: cluster.server });
-      return;
-    }
-    const judged = judgeAwsAuth(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "aws-auth" }, data: cm.data ?? {} }));
-    if (!judged.ok) {
-      metrics.awsAuthReloads.inc({ result: "rejected" });
-      log.error("aws-auth not applied: the previous mapping stays in force", { reason: judged.reason });
-      return;
-    }
-    table = counted(judged.table, metrics);
-    metrics.awsAuthReloads.inc({ result: "ok" });
-    log.info(`aws-auth ${how}`, { resourceVersion: cm.metadata?.resourceVersion ?? "", roles: table.roles.size, users: table.users.size, accounts: table.accounts.size });
-    for (const problem of judged.problems) log.warn("aws-auth map ignored, as the server ignores it", { problem });
+    if (!cm) return mapping.deleted(`aws-auth ${how}: no ConfigMap, no identity is mapped through it`, { server: cluster.server });
+    const judged = judgeAwsAuth(configMapText(cm.data ?? {}));
+    if (!judged.ok) return mapping.rejected("aws-auth not applied: the previous mapping stays in force", { reason: judged.reason });
+    mapping.loaded(judged, `aws-auth ${how}`, { resourceVersion: cm.metadata?.resourceVersion ?? "" }, {});
   };
 
   const list = async (): Promise<string> => {
@@ -250,7 +254,7 @@ export function awsAuthLive(kubeconfigPath: string, api: KubeApi, { log, metrics
   })();
 
   return {
-    table: () => table,
+    table: mapping.table,
     loaded: () => loaded,
     close: () => {
       closed = true;

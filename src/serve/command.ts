@@ -18,7 +18,6 @@ import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import { command } from "../cli/flags.js";
-import { AWS_MAX_ATTEMPTS } from "../cli/limits.js";
 import { SERVE } from "../cli/table/serve.js";
 import { httpStsFetch } from "../identity/sts-fetch.js";
 import type { TokenFacts } from "../identity/verify.js";
@@ -31,7 +30,7 @@ import { Limiter } from "./limiter.js";
 import { IDENTITY_CACHE_ENTRIES, MAX_PEM_BYTES, PRIVATE_DNS_ENTRIES, SHUTDOWN_GRACE_MS, STS_QUEUE_WAIT_MS } from "./limits.js";
 import { jsonLog, type ServeLog } from "./log.js";
 import type { MapperTable } from "./mapping.js";
-import { serveMetrics, type ServeMetrics } from "./metrics.js";
+import { countMappingEntries, serveMetrics, type ServeMetrics } from "./metrics.js";
 import { PrivateDnsNames } from "./private-dns.js";
 import { parseServerConfig } from "./server-config.js";
 
@@ -47,11 +46,14 @@ function mappingsFile(path: string, metrics: ServeMetrics, log: ServeLog): Mappe
   const config = parseServerConfig(read.text);
   if (!config.ok) throw new EksTokenError("bad-file", `could not use the mappings file ${path}: ${config.reason}`, { hint: "it is aws-iam-authenticator's config format: server.mapRoles, server.mapUsers, server.mapAccounts" });
   const t = config.table;
-  for (const [kind, size] of [["roles", t.roles.size], ["users", t.users.size], ["accounts", t.accounts.size]] as const) metrics.mappingEntries.set(size, { source: "mappings", kind });
+  countMappingEntries(metrics, "mappings", t);
   log.info("mappings loaded", { file: path, roles: t.roles.size, users: t.users.size, accounts: t.accounts.size });
   if (config.sso) log.warn("sso entries never match here (aws-iam-authenticator matches them only behind its SSORoleMatch feature gate, off by default)", { file: path, entries: config.sso });
   return t;
 }
+
+/** What the lazily loaded EC2 bundle gives us (src/bundles/ec2-api.ts). */
+type Ec2Api = typeof import("../bundles/ec2-api.js");
 
 /** Resolves with the signal that asked us to stop. */
 function stopSignal(deps: Deps): Promise<string> {
@@ -101,18 +103,19 @@ export const serveCommand = command(SERVE, async ({ values }, deps) => {
     return problem;
   };
 
+  // One EC2 client for every lookup, built at the first (its bundle loaded, its credentials resolved once); without a region, each lookup fails with why.
+  let ec2Loaded: Promise<{ client: ReturnType<Ec2Api["ec2Client"]>; DescribeInstancesCommand: Ec2Api["DescribeInstancesCommand"] }> | undefined;
+  const loadEc2 = () =>
+    (ec2Loaded ??= import("../bundles/ec2-api.js").then(({ ec2Client, DescribeInstancesCommand }) => {
+      if (!region) throw new Error("no region for EC2: give --region or set AWS_REGION");
+      return { client: ec2Client(region), DescribeInstancesCommand };
+    }));
   const ec2 = new PrivateDnsNames(
     async (instanceId) => {
-      const { EC2Client, DescribeInstancesCommand, BoundedHttpHandler } = await import("../bundles/ec2-api.js");
-      if (!region) throw new Error("no region for EC2: give --region or set AWS_REGION");
-      const client = new EC2Client({ region, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: new BoundedHttpHandler() });
-      try {
-        const out = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-        for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId === instanceId) return i.PrivateDnsName;
-        return undefined;
-      } finally {
-        client.destroy();
-      }
+      const { client, DescribeInstancesCommand } = await loadEc2();
+      const out = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId === instanceId) return i.PrivateDnsName;
+      return undefined;
     },
     PRIVATE_DNS_ENTRIES,
     STS_QUEUE_WAIT_MS,

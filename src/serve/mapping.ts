@@ -23,7 +23,7 @@
  * - sso matchers match only where the SSORoleMatch feature gate is on (alpha,
  *   off by default); this server has no feature gates, so they never match.
  */
-import type { AwsAuth } from "../mapping/model.js";
+import { entriesInUse, INSTANCE_ID, type AwsAuth } from "../mapping/model.js";
 import type { Identity } from "../identity/replay.js";
 
 export interface Mapping {
@@ -45,19 +45,14 @@ export function emptyTable(name: MapperName): MapperTable {
   return { name, roles: new Map(), users: new Map(), accounts: new Set() };
 }
 
-/** The ConfigMap mapper's tables from a parsed aws-auth (parseAwsAuth). */
+/** The ConfigMap mapper's tables from a parsed aws-auth (parseAwsAuth) Kubernetes stores: judgeAwsAuth (src/serve/aws-auth-source.ts) refuses an unstorable one first. */
 export function tableFromAwsAuth(parsed: AwsAuth): MapperTable {
   const table = emptyTable("EKSConfigMap");
-  if (parsed.unstorable) return table; // Kubernetes refuses such a ConfigMap: the server never sees it.
   for (const [list, target] of [
     ["mapRoles", table.roles],
     ["mapUsers", table.users],
   ] as const) {
-    if (!parsed.maps[list].usable) continue;
-    for (const entry of list === "mapRoles" ? parsed.roles : parsed.users) {
-      if (entry.dropped || !entry.arn) continue;
-      target.set(entry.arn.toLowerCase(), { username: entry.username ?? "", groups: entry.groups });
-    }
+    for (const [arn, { entry }] of entriesInUse(parsed, list)) target.set(arn, { username: entry.username ?? "", groups: entry.groups });
   }
   if (parsed.maps.mapAccounts.usable) for (const account of parsed.accounts) table.accounts.add(account.id);
   return table;
@@ -81,8 +76,6 @@ export function mapIdentity(chain: readonly MapperTable[], identity: Pick<Identi
   return { kind: "not-mapped" };
 }
 
-/** server.go instanceIDPattern */
-export const INSTANCE_ID = /^i-(\w{8}|\w{17})$/;
 export const EC2_TEMPLATE = "{{EC2PrivateDNSName}}";
 
 /** Does any of the mapping's templates need EC2? */

@@ -9,6 +9,8 @@
  * working, its misspelt "uknown_user" result included; the rest are
  * eks_token_serve_*.
  */
+import type { MapperTable } from "./mapping.js";
+
 type Labels = Record<string, string>;
 
 /** Default Prometheus buckets, with finer ones below 5 ms: a cached review takes well under one. */
@@ -154,3 +156,8 @@ export function serveMetrics() {
 }
 
 export type ServeMetrics = ReturnType<typeof serveMetrics>;
+
+/** eks_token_serve_mapping_entries for a source's table now in force. */
+export function countMappingEntries(metrics: ServeMetrics, source: "mappings" | "aws-auth", table: MapperTable): void {
+  for (const [kind, size] of [["roles", table.roles.size], ["users", table.users.size], ["accounts", table.accounts.size]] as const) metrics.mappingEntries.set(size, { source, kind });
+}

@@ -24,7 +24,7 @@ import { validateExternalId, validateRegion, validateRoleArn, validateSessionNam
 import { awsUserOf, readAuditLog, type AwsUser } from "./audit-log.js";
 import { iso } from "./iso.js";
 import { matchJson, reportJson, reportText } from "./render.js";
-import { matchFor, Resolver, type Resolution } from "./resolve.js";
+import { CLOCK_SLACK_MS, matchFor, Resolver, type Resolution } from "./resolve.js";
 import { sessionCandidates, type SessionCandidate, type UsernameTemplate } from "./session-name.js";
 import { Trail, type Window } from "./trail.js";
 import type { AuthenticatorUid } from "./uid.js";
@@ -283,7 +283,7 @@ async function runBatch(file: string, values: Values, lookback: number, deps: De
         identity.unresolved = `the session name cannot be told from the username: ${candidates.problem}`;
         continue;
       }
-      const window = searchWindow((identity.first ?? now.getTime()) - lookback, (identity.last ?? now.getTime()) + 60_000, now);
+      const window = searchWindow((identity.first ?? now.getTime()) - lookback, (identity.last ?? now.getTime()) + CLOCK_SLACK_MS, now);
       if (!window) {
         identity.unresolved = "the requests are older than CloudTrail's 90-day event history";
         continue;

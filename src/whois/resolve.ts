@@ -43,7 +43,7 @@ export interface Resolution {
 }
 
 /** Slack for clocks: CloudTrail's and the API server's need not agree to the second. */
-const CLOCK_SLACK_MS = 60_000;
+export const CLOCK_SLACK_MS = 60_000;
 
 interface Chain {
   hops: AssumedRole[];

@@ -157,6 +157,7 @@ describe("Reviewer", () => {
     expect((await second).status).toBe(200);
     expect([limiter.inFlight, limiter.queued]).toEqual([0, 0]);
     expect(metrics.latency.count({ result: "overloaded" })).toBe(0); // the HTTP edge records it, not the reviewer
+    expect(metrics.render()).toMatch(/^eks_token_serve_shed_total\{reason="queue-full"\} 1$/m);
   });
 });
 

@@ -30,7 +30,7 @@
  *   granting access the ConfigMap never gave).
  */
 import { sessionRole, splitArn } from "../arn.js";
-import { entryPlace, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../model.js";
+import { entriesInUse, entryPlace, type AwsAuth, type ListName, type MapName, type MappingEntry } from "../model.js";
 import {
   CLUSTER_ADMIN_POLICY,
   defaultUsername,
@@ -105,11 +105,7 @@ export function planMigration(parsed: AwsAuth, cluster: string, source: string):
   const live = (list: ListName) => (parsed.maps[list].usable ? (list === "mapRoles" ? parsed.roles : parsed.users) : []);
   // The entry the server uses for each ARN: the later one in a list, mapRoles before mapUsers.
   const winner = new Map<string, MappingEntry>();
-  for (const list of ["mapUsers", "mapRoles"] as const) {
-    const seen = new Map<string, MappingEntry>();
-    for (const e of live(list)) if (e.arn && !e.dropped) seen.set(e.arn.toLowerCase(), e);
-    for (const [key, e] of seen) winner.set(key, e);
-  }
+  for (const list of ["mapUsers", "mapRoles"] as const) for (const [key, { entry }] of entriesInUse(parsed, list)) winner.set(key, entry);
   for (const list of ["mapRoles", "mapUsers"] as const) {
     for (const entry of live(list)) {
       const from = { map: list, index: entry.index, line: entry.line };

@@ -20,6 +20,7 @@ import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
 import type { Logger } from "../cli/log.js";
 import type { Identity } from "../identity/replay.js";
+import type { ClusterAuth } from "../mapping/access/eks-api.js";
 import { parseAwsAuth } from "../mapping/parse.js";
 import { decodeToken } from "../token/encoding.js";
 import { apiRequest, type ApiTarget } from "./api-client.js";
@@ -165,7 +166,7 @@ async function userSide(
   input: DoctorInput,
   deps: Deps,
   logger: Logger,
-): Promise<{ obtained: Obtained; links: Link[]; identity?: Identity; eks?: EksFacts; tokenLink?: Link }> {
+): Promise<{ obtained: Obtained; links: Link[]; identity?: Identity; eks?: EksFacts; eksAuth?: ClusterAuth; tokenLink?: Link }> {
   const obtained = await obtain({ user: ctx.user, cluster: ctx.cluster, caPem: facts.caPem, arnName: facts.arnName }, deps, logger);
   const links = [...obtained.links];
   const now = deps.now();
@@ -173,17 +174,20 @@ async function userSide(
     const m = obtained.minted;
     const region = facts.clusterRegion ?? m.region;
     let eks: EksFacts | undefined;
+    let eksAuth: ClusterAuth | undefined;
     let eksNote: string | undefined;
     if (facts.eks) {
       const asked = await eksFacts({ region, credentials: m.credentials }, m.request.clusterId, logger);
-      if ("facts" in asked) eks = asked.facts;
-      else eksNote = asked.note;
+      if ("facts" in asked) {
+        eks = asked.facts;
+        eksAuth = asked.auth;
+      } else eksNote = asked.note;
     }
     const tokenLink = tokenVerdict(m.token, { clusterId: m.request.clusterId, clusterEntry: ctx.clusterName, ...(facts.arnName ? { arnName: facts.arnName } : {}), ...(ctx.cluster?.server ? { server: ctx.cluster.server } : {}), customEndpoint: m.customEndpoint, ...(eks ? { eks } : {}), ...(eksNote ? { eksNote } : {}) }, now);
     links.push(tokenLink);
     const sts = await askSts(decodeToken(m.token) ?? "", m.request.clusterId, input.stsEndpoint, deps.now);
     links.push(sts.link);
-    return { obtained, links, ...(sts.identity ? { identity: sts.identity } : {}), ...(eks ? { eks } : {}), tokenLink };
+    return { obtained, links, ...(sts.identity ? { identity: sts.identity } : {}), ...(eks ? { eks } : {}), ...(eksAuth ? { eksAuth } : {}), tokenLink };
   }
   if (obtained.foreignAwsToken) {
     const { token, clusterIds } = obtained.foreignAwsToken;
@@ -282,13 +286,16 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
   if (authn.unauthorized) {
     const awsAuth = input.awsAuth ?? (input.awsAuthContext !== undefined ? await awsAuthThrough(input.awsAuthContext, files, list.explicit, server, deps, logger) : undefined);
     const minted = user.obtained.minted;
+    // The cluster behind this context: the one its ARN names, else the one the token is for.
+    const cluster = eks && minted ? { name: arn?.name ?? minted.request.clusterId, region: clusterRegion ?? minted.region, credentials: minted.credentials } : undefined;
+    // When DescribeCluster already answered for that cluster (the token's, in that region), it is not asked again.
+    const auth = cluster && user.eks?.name === cluster.name && user.eks.region === cluster.region ? user.eksAuth : undefined;
     const elsewhere = user.tokenLink?.status === "failed" ? `the token link: ${user.tokenLink.summary}` : undefined;
     links.push(
       await explainMapping(
         {
           identity: user.identity,
-          // The cluster behind this context: the one its ARN names, else the one the token is for.
-          ...(eks && minted ? { eks: { name: arn?.name ?? minted.request.clusterId, region: clusterRegion ?? minted.region, credentials: minted.credentials } } : {}),
+          ...(cluster ? { eks: { ...cluster, ...(auth ? { auth } : {}) } } : {}),
           ...(awsAuth ? { awsAuth } : {}),
           ...(elsewhere ? { elsewhere } : {}),
         },

@@ -19,12 +19,6 @@ import type { EksFacts } from "./endpoint.js";
 import { link, type Link } from "./links.js";
 import { duration } from "./time.js";
 
-/** `arn:aws:eks:REGION:ACCOUNT:cluster/NAME`: how aws eks update-kubeconfig (and eks-token kubeconfig) name a cluster entry. */
-export function eksArn(name: string): { region: string; account: string; name: string } | undefined {
-  const m = /^arn:aws[\w-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(name);
-  return m ? { region: m[1]!, account: m[2]!, name: m[3]! } : undefined;
-}
-
 /** The region in an EKS endpoint's name: https://ABC.gr7.eu-west-1.eks.amazonaws.com. */
 export function eksHostRegion(host: string): string | undefined {
   return /\.([a-z]{2}(?:-[a-z]+)+-\d+)\.eks\.amazonaws\.com(?:\.cn)?$/i.exec(host)?.[1]?.toLowerCase();

@@ -24,11 +24,10 @@ import { eksClusterArn } from "../kubeconfig/names.js";
 import type { ClusterAuth } from "../mapping/access/eks-api.js";
 import { parseAwsAuth } from "../mapping/parse.js";
 import { decodeToken } from "../token/encoding.js";
-import { apiRequest, type ApiTarget } from "./api-client.js";
+import { answerProblem, apiRequest, type ApiTarget } from "./api-client.js";
 import { authenticate } from "./authentication.js";
 import { canI, canISkipped, listRules } from "./authorization.js";
 import { askSts, eksFacts, eksHostRegion, isEksHost, sameServer, tokenVerdict } from "./aws-token.js";
-import type { Failure } from "./connection.js";
 import { kubeconfigList, resolveContext, type ClusterEntry, type KubeconfigFile, type ResolvedContext } from "./context.js";
 import { obtain, type ApiCredential, type Obtained } from "./credential.js";
 import { probeRoad, type EksFacts, type Endpoint } from "./endpoint.js";
@@ -226,10 +225,9 @@ async function awsAuthThrough(name: string, files: KubeconfigFile[], explicit: b
   const road = await probeRoad(endpoint, ctx.clusterName, undefined);
   if (!road.open) return { problem: `could not read ${where}: ${broken(road.links)}` };
   const answer = await apiRequest(apiTarget(endpoint, road.open, obtained.credential), "GET", "/api/v1/namespaces/kube-system/configmaps/aws-auth");
-  if (!answer.ok) return { problem: `could not read ${where}: ${(answer as Failure).message}` };
+  if (!answer.ok || (answer.status !== 200 && answer.status !== 404)) return { problem: `could not read ${where}: ${answerProblem(answer)}` };
   // No ConfigMap at all maps no one: explained as an empty one.
   const text = answer.status === 404 ? "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\ndata: {}\n" : answer.body;
-  if (answer.status !== 200 && answer.status !== 404) return { problem: `could not read ${where}: ${answer.status} ${typeof answer.json?.["message"] === "string" ? answer.json["message"] : ""}`.trim() };
   const parsed = parseAwsAuth(text);
   if (!parsed.ok) return { problem: `could not read ${where}: ${parsed.message}` };
   logger.debug(`read ${where}${answer.status === 404 ? " (there is none)" : ""}`);

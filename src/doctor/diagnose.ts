@@ -28,7 +28,7 @@ import { answerProblem, apiRequest, type ApiTarget } from "./api-client.js";
 import { authenticate } from "./authentication.js";
 import { canI, canISkipped, listRules } from "./authorization.js";
 import { askSts, eksFacts, eksHostRegion, isEksHost, sameServer, tokenVerdict } from "./aws-token.js";
-import { kubeconfigList, resolveContext, type ClusterEntry, type KubeconfigFile, type ResolvedContext } from "./context.js";
+import { kubeconfigList, mergeKubeconfigs, pickContext, type ClusterEntry, type ContextFailure, type KubeconfigFile, type MergedKubeconfig, type ResolvedContext } from "./context.js";
 import { obtain, type ApiCredential, type Obtained } from "./credential.js";
 import { probeRoad, type EksFacts, type Endpoint } from "./endpoint.js";
 import { firstFailure, link, skipped, type Link } from "./links.js";
@@ -207,10 +207,10 @@ async function userSide(
   return { obtained, links };
 }
 
-/** kube-system/aws-auth read through another context of the same files (--aws-auth-context). */
-async function awsAuthThrough(name: string, files: KubeconfigFile[], explicit: boolean, server: URL | undefined, deps: Deps, logger: Logger): Promise<AwsAuthSource> {
+/** kube-system/aws-auth read through another context of the same files, merged (--aws-auth-context). */
+async function awsAuthThrough(name: string, kubeconfig: MergedKubeconfig, server: URL | undefined, deps: Deps, logger: Logger): Promise<AwsAuthSource> {
   const where = `kube-system/aws-auth through context ${name}`;
-  const resolved = resolveContext(files, { context: name, explicit });
+  const resolved = pickContext(kubeconfig, { context: name });
   if (!resolved.ok) return { problem: `could not read ${where}: ${resolved.problem}` };
   const ctx = resolved.context;
   const other = serverUrl(ctx);
@@ -234,14 +234,19 @@ async function awsAuthThrough(name: string, files: KubeconfigFile[], explicit: b
   return { name: answer.status === 404 ? `${where} (there is none)` : where, parsed };
 }
 
+/** The report when there is no context: the context link says why, and every other link is skipped. */
+function noContext(failure: ContextFailure, questions: readonly CanI[]): Report {
+  const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls"] as const;
+  return { links: [link("context", "failed", failure.problem, { fix: failure.fix, details: { files: failure.files, contexts: failure.contexts } }), ...rest.map((s) => skipped(s, "no context")), ...apiSkipped("no context", questions)] };
+}
+
 export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): Promise<Report> {
   const list = kubeconfigList(input.kubeconfig, deps.env["KUBECONFIG"], deps.home, delimiter);
-  const files = readFiles(list.paths);
-  const resolved = resolveContext(files, { ...(input.context !== undefined ? { context: input.context } : {}), ...(input.namespace !== undefined ? { namespace: input.namespace } : {}), explicit: list.explicit });
-  if (!resolved.ok) {
-    const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls"] as const;
-    return { links: [link("context", "failed", resolved.problem, { fix: resolved.fix, details: { files: resolved.files, contexts: resolved.contexts } }), ...rest.map((s) => skipped(s, "no context")), ...apiSkipped("no context", input.canI)] };
-  }
+  const merging = mergeKubeconfigs(readFiles(list.paths), list.explicit);
+  if (!merging.ok) return noContext(merging, input.canI);
+  const kubeconfig = merging.merged;
+  const resolved = pickContext(kubeconfig, { ...(input.context !== undefined ? { context: input.context } : {}), ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) });
+  if (!resolved.ok) return noContext(resolved, input.canI);
   const ctx = resolved.context;
   const server = serverUrl(ctx);
   const contextLink = contextVerdict(ctx, server);
@@ -283,7 +288,7 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
   const authn = await authenticate(target);
   links.push(authn.link);
   if (authn.unauthorized) {
-    const awsAuth = input.awsAuth ?? (input.awsAuthContext !== undefined ? await awsAuthThrough(input.awsAuthContext, files, list.explicit, server, deps, logger) : undefined);
+    const awsAuth = input.awsAuth ?? (input.awsAuthContext !== undefined ? await awsAuthThrough(input.awsAuthContext, kubeconfig, server, deps, logger) : undefined);
     const minted = user.obtained.minted;
     // The cluster behind this context: the one its ARN names, else the one the token is for.
     const cluster = eks && minted ? { name: arn?.name ?? minted.request.clusterId, region: clusterRegion ?? minted.region, credentials: minted.credentials } : undefined;

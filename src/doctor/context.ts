@@ -129,7 +129,6 @@ interface FileEntries {
 function entriesOf(file: string, text: string): FileEntries {
   const config = parseKubeconfig(text, file).doc.toJS({ maxAliasCount: -1 }) as unknown;
   const root = isRecord(config) ? config : {};
-  expectString(root["current-context"], "current-context", file);
   const lists = { clusters: "cluster", users: "user", contexts: "context" } as const;
   const out: FileEntries = { clusters: new Map(), users: new Map(), contexts: new Map(), ...(str(root["current-context"]) ? { currentContext: str(root["current-context"])! } : {}) };
   for (const [list, key] of Object.entries(lists) as Array<[keyof typeof lists, string]>) {

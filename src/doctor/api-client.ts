@@ -85,6 +85,9 @@ function attempt(target: ApiTarget, socket: TLSSocket, method: string, path: str
   });
 }
 
+/** What went wrong, in words: the answer's status and the API server's message, or the failure's message. */
+export const answerProblem = (r: ApiResult) => (r.ok ? `${r.status} ${typeof r.json?.["message"] === "string" ? r.json["message"] : ""}`.trim() : r.message);
+
 const retryable = (r: ApiResult) => !r.ok || r.status === 429 || r.status >= 500;
 
 /** One request, tried a second time after a network failure, 429 or 5xx. */

@@ -4,17 +4,15 @@
  * a SelfSubjectAccessReview, as kubectl auth can-i --list and kubectl auth
  * can-i ask them.
  */
-import { apiRequest, type ApiResult, type ApiTarget } from "./api-client.js";
+import { answerProblem, apiRequest, type ApiResult, type ApiTarget } from "./api-client.js";
 import type { UserInfo } from "./authentication.js";
 import { link, type Link } from "./links.js";
 import { accessReview, grantCommand, summariseRules, type CanI, type NonResourceRule, type ResourceRule } from "./rbac.js";
 
-const failure = (r: ApiResult) => (r.ok ? `${r.status} ${typeof r.json?.["message"] === "string" ? r.json["message"] : ""}`.trim() : r.message);
-
 /** The rbac link. Pure. */
 export function rulesVerdict(result: ApiResult, namespace: string, user: UserInfo | undefined): Link {
   if (!result.ok || (result.status !== 200 && result.status !== 201)) {
-    return link("authorization", "warning", `could not list the rules in ${namespace}: ${failure(result)}`, { name: "rbac", fix: "kubectl auth can-i --list -n NAMESPACE asks the same" });
+    return link("authorization", "warning", `could not list the rules in ${namespace}: ${answerProblem(result)}`, { name: "rbac", fix: "kubectl auth can-i --list -n NAMESPACE asks the same" });
   }
   const status = (result.json?.["status"] ?? {}) as { resourceRules?: ResourceRule[]; nonResourceRules?: NonResourceRule[]; incomplete?: boolean; evaluationError?: string };
   const summary = summariseRules(status);
@@ -40,7 +38,7 @@ export function canIVerdict(question: CanI, result: ApiResult, namespace: string
   const name = "can-i";
   const asked = `${question.text.trim()}${where}`;
   const guessed = "resource" in question && question.resource.guessed ? [`${question.resource.resource} is not a resource doctor knows: asked in the core group; write RESOURCE.GROUP (deployments.apps) for another`] : [];
-  if (!result.ok || (result.status !== 200 && result.status !== 201)) return link("authorization", "warning", `${asked}: could not ask (${failure(result)})`, { name, notes: guessed });
+  if (!result.ok || (result.status !== 200 && result.status !== 201)) return link("authorization", "warning", `${asked}: could not ask (${answerProblem(result)})`, { name, notes: guessed });
   const status = (result.json?.["status"] ?? {}) as { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string };
   const details = { question: question.text, namespace: where ? namespace : null, allowed: status.allowed === true, reason: status.reason ?? null, review: (accessReview(question, namespace) as { spec: unknown }).spec };
   if (status.allowed) return link("authorization", "ok", `${asked}: yes${status.reason ? ` (${status.reason})` : ""}`, { name, notes: guessed, details });

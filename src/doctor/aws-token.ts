@@ -12,17 +12,11 @@ import { classifyStsRejection, replayWithClock, SKEW_WARNING_SECONDS } from "../
 import type { Identity } from "../identity/replay.js";
 import { httpStsFetch } from "../identity/sts-fetch.js";
 import { checkToken, PRESIGNED_URL_LIFETIME_MS, serverHostRule } from "../identity/verify.js";
-import { openEksAccess } from "../mapping/access/eks-api.js";
+import { openEksAccess, type ClusterAuth } from "../mapping/access/eks-api.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { EksFacts } from "./endpoint.js";
 import { link, type Link } from "./links.js";
 import { duration } from "./time.js";
-
-/** `arn:aws:eks:REGION:ACCOUNT:cluster/NAME`: how aws eks update-kubeconfig (and eks-token kubeconfig) name a cluster entry. */
-export function eksArn(name: string): { region: string; account: string; name: string } | undefined {
-  const m = /^arn:aws[\w-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(name);
-  return m ? { region: m[1]!, account: m[2]!, name: m[3]! } : undefined;
-}
 
 /** The region in an EKS endpoint's name: https://ABC.gr7.eu-west-1.eks.amazonaws.com. */
 export function eksHostRegion(host: string): string | undefined {
@@ -104,12 +98,13 @@ export function tokenVerdict(token: string, ctx: TokenContext, now: Date): Link 
   return link("token", "ok", `for cluster ${ctx.clusterId}, signed for ${f.host} (${f.credentialRegion}), accepted by the server for ${duration(left).replace(/^in /, "")} more, ${details.bytes} bytes${checked}`, { notes, details });
 }
 
-/** What DescribeCluster says about the cluster the token is for: whether it exists, its endpoint and who may reach it. */
-export async function eksFacts(session: { region: string; credentials: SigningCredentials }, name: string, logger: Logger): Promise<{ facts: EksFacts } | { note: string }> {
+/** What DescribeCluster says about the cluster the token is for: whether it exists, its endpoint and who may reach it; and its answer, kept for the mapping (its authentication mode). */
+export async function eksFacts(session: { region: string; credentials: SigningCredentials }, name: string, logger: Logger): Promise<{ facts: EksFacts; auth?: ClusterAuth } | { note: string }> {
   const access = await openEksAccess(session, name, logger);
   try {
     const auth = await access.describeCluster();
     return {
+      auth,
       facts: {
         name,
         region: session.region,

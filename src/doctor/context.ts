@@ -85,7 +85,10 @@ export interface ResolvedContext {
   user?: UserEntry;
 }
 
-export type ContextResult = { ok: true; context: ResolvedContext } | { ok: false; problem: string; fix: string; files: Array<{ path: string; missing: boolean }>; contexts: string[] };
+/** Why there is no context: the problem, its fix, the files and the contexts they hold. */
+export type ContextFailure = { ok: false; problem: string; fix: string; files: Array<{ path: string; missing: boolean }>; contexts: string[] };
+
+export type ContextResult = { ok: true; context: ResolvedContext } | ContextFailure;
 
 /** The files kubectl reads, in order: --kubeconfig alone, else KUBECONFIG's (deduplicated), else ~/.kube/config. */
 export function kubeconfigList(flag: string | undefined, kubeconfigEnv: string | undefined, home: string, delimiter = ":"): { paths: string[]; explicit: boolean } {
@@ -126,7 +129,6 @@ interface FileEntries {
 function entriesOf(file: string, text: string): FileEntries {
   const config = parseKubeconfig(text, file).doc.toJS({ maxAliasCount: -1 }) as unknown;
   const root = isRecord(config) ? config : {};
-  expectString(root["current-context"], "current-context", file);
   const lists = { clusters: "cluster", users: "user", contexts: "context" } as const;
   const out: FileEntries = { clusters: new Map(), users: new Map(), contexts: new Map(), ...(str(root["current-context"]) ? { currentContext: str(root["current-context"])! } : {}) };
   for (const [list, key] of Object.entries(lists) as Array<[keyof typeof lists, string]>) {
@@ -185,15 +187,21 @@ function userEntry(name: string, { entry, origin }: Named): UserEntry {
   };
 }
 
-/** The context kubectl would use, with its cluster and user, or why there is none. */
-export function resolveContext(files: KubeconfigFile[], options: { context?: string; namespace?: string; explicit: boolean }): ContextResult {
+/** The files merged as kubectl merges them, with the file whose current-context counts. */
+export interface MergedKubeconfig extends FileEntries {
+  /** The files merged, in order (missing ones included, marked). */
+  files: Array<{ path: string; missing: boolean }>;
+  currentFrom: string;
+}
+
+/** Every file read and merged once (explicit: --kubeconfig, which must exist), or why kubectl would stop at one. */
+export function mergeKubeconfigs(files: KubeconfigFile[], explicit: boolean): { ok: true; merged: MergedKubeconfig } | ContextFailure {
   const listed = files.map((f) => ({ path: f.path, missing: "missing" in f }));
-  const fail = (problem: string, fix: string, contexts: string[] = []): ContextResult => ({ ok: false, problem, fix, files: listed, contexts });
-  const merged: FileEntries = { clusters: new Map(), users: new Map(), contexts: new Map() };
-  let currentFrom = "";
+  const fail = (problem: string, fix: string): ContextFailure => ({ ok: false, problem, fix, files: listed, contexts: [] });
+  const merged: MergedKubeconfig = { clusters: new Map(), users: new Map(), contexts: new Map(), files: listed, currentFrom: "" };
   for (const file of files) {
     if ("missing" in file) {
-      if (options.explicit) return fail(`the kubeconfig ${file.path} does not exist`, "check the path given with --kubeconfig");
+      if (explicit) return fail(`the kubeconfig ${file.path} does not exist`, "check the path given with --kubeconfig");
       continue;
     }
     if ("error" in file) return fail(`could not read kubeconfig ${file.path}: ${file.error}`, "fix the file or its permissions: kubectl cannot read it either");
@@ -207,9 +215,16 @@ export function resolveContext(files: KubeconfigFile[], options: { context?: str
     for (const list of ["clusters", "users", "contexts"] as const) for (const [name, named] of entries[list]) if (!merged[list].has(name)) merged[list].set(name, named);
     if (merged.currentContext === undefined && entries.currentContext !== undefined) {
       merged.currentContext = entries.currentContext;
-      currentFrom = file.path;
+      merged.currentFrom = file.path;
     }
   }
+  return { ok: true, merged };
+}
+
+/** The context kubectl would use in the merged files, with its cluster and user, or why there is none. */
+export function pickContext(merged: MergedKubeconfig, options: { context?: string; namespace?: string }): ContextResult {
+  const listed = merged.files;
+  const fail = (problem: string, fix: string, contexts: string[]): ContextFailure => ({ ok: false, problem, fix, files: listed, contexts });
   const contexts = [...merged.contexts.keys()];
   const name = options.context ?? merged.currentContext;
   const where = listed.length === 1 ? listed[0]!.path : `${listed.length} files (${listed.map((f) => f.path).join(", ")})`;
@@ -233,7 +248,7 @@ export function resolveContext(files: KubeconfigFile[], options: { context?: str
   for (const key of ["cluster", "user", "namespace"]) expectString(entry[key], `context "${name}": ${key}`, context.origin);
   const clusterName = (entry["cluster"] as string | undefined) ?? "";
   const userName = (entry["user"] as string | undefined) ?? "";
-  const chosenBy = options.context !== undefined ? "--context" : `current-context of ${currentFrom}`;
+  const chosenBy = options.context !== undefined ? "--context" : `current-context of ${merged.currentFrom}`;
   const contextNamespace = str(entry["namespace"]);
   const cluster = merged.clusters.get(clusterName);
   const user = merged.users.get(userName);
@@ -251,4 +266,10 @@ export function resolveContext(files: KubeconfigFile[], options: { context?: str
       ...(user ? { user: userEntry(userName, user) } : {}),
     },
   };
+}
+
+/** The context kubectl would use, with its cluster and user, or why there is none. */
+export function resolveContext(files: KubeconfigFile[], options: { context?: string; namespace?: string; explicit: boolean }): ContextResult {
+  const merging = mergeKubeconfigs(files, options.explicit);
+  return merging.ok ? pickContext(merging.merged, options) : merging;
 }

@@ -17,6 +17,7 @@ import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { EnvVar } from "../kubeconfig/convert.js";
 import { TOKEN_PREFIX } from "../token/encoding.js";
+import { clusterConfigOf } from "../token/exec-credential.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenRequest } from "../token/request.js";
 import type { ClusterEntry, UserEntry } from "./context.js";
@@ -225,8 +226,8 @@ function staticCredential(user: UserEntry, tokenValue: string | undefined): { cr
 /** The cluster ids a foreign k8s-aws-v1 token may be for: the plugin's arguments, the exec extension, the cluster's ARN. */
 function clusterIdCandidates(args: string[], cluster: ClusterEntry | undefined, arnName: string | undefined): string[] {
   const fromArgs = args.flatMap((a, i) => (["--cluster-name", "--cluster-id", "-i"].includes(a) && args[i + 1] ? [args[i + 1]!] : /^--cluster-(?:name|id)=(.+)$/.exec(a)?.slice(1) ?? []));
-  const config = cluster?.execConfig as Record<string, unknown> | undefined;
-  const fromExtension = [config?.["clusterName"], config?.["clusterId"]].filter((v): v is string => typeof v === "string" && v !== "");
+  const config = clusterConfigOf(cluster?.execConfig);
+  const fromExtension = [config.clusterName, config.clusterId].filter((v) => v !== undefined);
   return [...new Set([...fromArgs, ...fromExtension, ...(arnName ? [arnName] : [])])];
 }
 

@@ -20,14 +20,15 @@ import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
 import type { Logger } from "../cli/log.js";
 import type { Identity } from "../identity/replay.js";
+import { eksClusterArn } from "../kubeconfig/names.js";
+import type { ClusterAuth } from "../mapping/access/eks-api.js";
 import { parseAwsAuth } from "../mapping/parse.js";
 import { decodeToken } from "../token/encoding.js";
-import { apiRequest, type ApiTarget } from "./api-client.js";
+import { answerProblem, apiRequest, type ApiTarget } from "./api-client.js";
 import { authenticate } from "./authentication.js";
 import { canI, canISkipped, listRules } from "./authorization.js";
-import { askSts, eksArn, eksFacts, eksHostRegion, isEksHost, sameServer, tokenVerdict } from "./aws-token.js";
-import type { Failure } from "./connection.js";
-import { kubeconfigList, resolveContext, type ClusterEntry, type KubeconfigFile, type ResolvedContext } from "./context.js";
+import { askSts, eksFacts, eksHostRegion, isEksHost, sameServer, tokenVerdict } from "./aws-token.js";
+import { kubeconfigList, mergeKubeconfigs, pickContext, type ClusterEntry, type ContextFailure, type KubeconfigFile, type MergedKubeconfig, type ResolvedContext } from "./context.js";
 import { obtain, type ApiCredential, type Obtained } from "./credential.js";
 import { probeRoad, type EksFacts, type Endpoint } from "./endpoint.js";
 import { firstFailure, link, skipped, type Link } from "./links.js";
@@ -165,7 +166,7 @@ async function userSide(
   input: DoctorInput,
   deps: Deps,
   logger: Logger,
-): Promise<{ obtained: Obtained; links: Link[]; identity?: Identity; eks?: EksFacts; tokenLink?: Link }> {
+): Promise<{ obtained: Obtained; links: Link[]; identity?: Identity; eks?: EksFacts; eksAuth?: ClusterAuth; tokenLink?: Link }> {
   const obtained = await obtain({ user: ctx.user, cluster: ctx.cluster, caPem: facts.caPem, arnName: facts.arnName }, deps, logger);
   const links = [...obtained.links];
   const now = deps.now();
@@ -173,17 +174,20 @@ async function userSide(
     const m = obtained.minted;
     const region = facts.clusterRegion ?? m.region;
     let eks: EksFacts | undefined;
+    let eksAuth: ClusterAuth | undefined;
     let eksNote: string | undefined;
     if (facts.eks) {
       const asked = await eksFacts({ region, credentials: m.credentials }, m.request.clusterId, logger);
-      if ("facts" in asked) eks = asked.facts;
-      else eksNote = asked.note;
+      if ("facts" in asked) {
+        eks = asked.facts;
+        eksAuth = asked.auth;
+      } else eksNote = asked.note;
     }
     const tokenLink = tokenVerdict(m.token, { clusterId: m.request.clusterId, clusterEntry: ctx.clusterName, ...(facts.arnName ? { arnName: facts.arnName } : {}), ...(ctx.cluster?.server ? { server: ctx.cluster.server } : {}), customEndpoint: m.customEndpoint, ...(eks ? { eks } : {}), ...(eksNote ? { eksNote } : {}) }, now);
     links.push(tokenLink);
     const sts = await askSts(decodeToken(m.token) ?? "", m.request.clusterId, input.stsEndpoint, deps.now);
     links.push(sts.link);
-    return { obtained, links, ...(sts.identity ? { identity: sts.identity } : {}), ...(eks ? { eks } : {}), tokenLink };
+    return { obtained, links, ...(sts.identity ? { identity: sts.identity } : {}), ...(eks ? { eks } : {}), ...(eksAuth ? { eksAuth } : {}), tokenLink };
   }
   if (obtained.foreignAwsToken) {
     const { token, clusterIds } = obtained.foreignAwsToken;
@@ -203,10 +207,10 @@ async function userSide(
   return { obtained, links };
 }
 
-/** kube-system/aws-auth read through another context of the same files (--aws-auth-context). */
-async function awsAuthThrough(name: string, files: KubeconfigFile[], explicit: boolean, server: URL | undefined, deps: Deps, logger: Logger): Promise<AwsAuthSource> {
+/** kube-system/aws-auth read through another context of the same files, merged (--aws-auth-context). */
+async function awsAuthThrough(name: string, kubeconfig: MergedKubeconfig, server: URL | undefined, deps: Deps, logger: Logger): Promise<AwsAuthSource> {
   const where = `kube-system/aws-auth through context ${name}`;
-  const resolved = resolveContext(files, { context: name, explicit });
+  const resolved = pickContext(kubeconfig, { context: name });
   if (!resolved.ok) return { problem: `could not read ${where}: ${resolved.problem}` };
   const ctx = resolved.context;
   const other = serverUrl(ctx);
@@ -214,35 +218,39 @@ async function awsAuthThrough(name: string, files: KubeconfigFile[], explicit: b
   if (server && other.host !== server.host) return { problem: `not reading ${where}: it talks to ${other.host}, not to this context's ${server.host}, so its aws-auth is another cluster's` };
   const ca = readCa(ctx.cluster);
   if (ca.problem) return { problem: `could not read ${where}: ${ca.problem}` };
-  const obtained = await obtain({ user: ctx.user, cluster: ctx.cluster, caPem: ca.pem, arnName: eksArn(ctx.clusterName)?.name }, deps, logger);
+  const obtained = await obtain({ user: ctx.user, cluster: ctx.cluster, caPem: ca.pem, arnName: eksClusterArn(ctx.clusterName)?.name }, deps, logger);
   const broken = (links: Link[]) => firstFailure(links)?.summary ?? "no credential";
   if (!obtained.credential) return { problem: `could not read ${where}: ${broken(obtained.links)}` };
   const endpoint = endpointFor(ctx.cluster, other, ca, obtained.credential, deps.env, isEksHost(other.hostname));
   const road = await probeRoad(endpoint, ctx.clusterName, undefined);
   if (!road.open) return { problem: `could not read ${where}: ${broken(road.links)}` };
   const answer = await apiRequest(apiTarget(endpoint, road.open, obtained.credential), "GET", "/api/v1/namespaces/kube-system/configmaps/aws-auth");
-  if (!answer.ok) return { problem: `could not read ${where}: ${(answer as Failure).message}` };
+  if (!answer.ok || (answer.status !== 200 && answer.status !== 404)) return { problem: `could not read ${where}: ${answerProblem(answer)}` };
   // No ConfigMap at all maps no one: explained as an empty one.
   const text = answer.status === 404 ? "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\ndata: {}\n" : answer.body;
-  if (answer.status !== 200 && answer.status !== 404) return { problem: `could not read ${where}: ${answer.status} ${typeof answer.json?.["message"] === "string" ? answer.json["message"] : ""}`.trim() };
   const parsed = parseAwsAuth(text);
   if (!parsed.ok) return { problem: `could not read ${where}: ${parsed.message}` };
   logger.debug(`read ${where}${answer.status === 404 ? " (there is none)" : ""}`);
   return { name: answer.status === 404 ? `${where} (there is none)` : where, parsed };
 }
 
+/** The report when there is no context: the context link says why, and every other link is skipped. */
+function noContext(failure: ContextFailure, questions: readonly CanI[]): Report {
+  const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls"] as const;
+  return { links: [link("context", "failed", failure.problem, { fix: failure.fix, details: { files: failure.files, contexts: failure.contexts } }), ...rest.map((s) => skipped(s, "no context")), ...apiSkipped("no context", questions)] };
+}
+
 export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): Promise<Report> {
   const list = kubeconfigList(input.kubeconfig, deps.env["KUBECONFIG"], deps.home, delimiter);
-  const files = readFiles(list.paths);
-  const resolved = resolveContext(files, { ...(input.context !== undefined ? { context: input.context } : {}), ...(input.namespace !== undefined ? { namespace: input.namespace } : {}), explicit: list.explicit });
-  if (!resolved.ok) {
-    const rest = ["exec", "credentials", "role", "token", "sts", "dns", "connect", "tls"] as const;
-    return { links: [link("context", "failed", resolved.problem, { fix: resolved.fix, details: { files: resolved.files, contexts: resolved.contexts } }), ...rest.map((s) => skipped(s, "no context")), ...apiSkipped("no context", input.canI)] };
-  }
+  const merging = mergeKubeconfigs(readFiles(list.paths), list.explicit);
+  if (!merging.ok) return noContext(merging, input.canI);
+  const kubeconfig = merging.merged;
+  const resolved = pickContext(kubeconfig, { ...(input.context !== undefined ? { context: input.context } : {}), ...(input.namespace !== undefined ? { namespace: input.namespace } : {}) });
+  if (!resolved.ok) return noContext(resolved, input.canI);
   const ctx = resolved.context;
   const server = serverUrl(ctx);
   const contextLink = contextVerdict(ctx, server);
-  const arn = eksArn(ctx.clusterName);
+  const arn = eksClusterArn(ctx.clusterName);
   const eks = arn !== undefined || (server !== undefined && isEksHost(server.hostname));
   const ca = ctx.cluster ? readCa(ctx.cluster) : undefined;
   const clusterRegion = arn?.region ?? (server ? eksHostRegion(server.hostname) : undefined);
@@ -280,15 +288,18 @@ export async function diagnose(input: DoctorInput, deps: Deps, logger: Logger): 
   const authn = await authenticate(target);
   links.push(authn.link);
   if (authn.unauthorized) {
-    const awsAuth = input.awsAuth ?? (input.awsAuthContext !== undefined ? await awsAuthThrough(input.awsAuthContext, files, list.explicit, server, deps, logger) : undefined);
+    const awsAuth = input.awsAuth ?? (input.awsAuthContext !== undefined ? await awsAuthThrough(input.awsAuthContext, kubeconfig, server, deps, logger) : undefined);
     const minted = user.obtained.minted;
+    // The cluster behind this context: the one its ARN names, else the one the token is for.
+    const cluster = eks && minted ? { name: arn?.name ?? minted.request.clusterId, region: clusterRegion ?? minted.region, credentials: minted.credentials } : undefined;
+    // When DescribeCluster already answered for that cluster (the token's, in that region), it is not asked again.
+    const auth = cluster && user.eks?.name === cluster.name && user.eks.region === cluster.region ? user.eksAuth : undefined;
     const elsewhere = user.tokenLink?.status === "failed" ? `the token link: ${user.tokenLink.summary}` : undefined;
     links.push(
       await explainMapping(
         {
           identity: user.identity,
-          // The cluster behind this context: the one its ARN names, else the one the token is for.
-          ...(eks && minted ? { eks: { name: arn?.name ?? minted.request.clusterId, region: clusterRegion ?? minted.region, credentials: minted.credentials } } : {}),
+          ...(cluster ? { eks: { ...cluster, ...(auth ? { auth } : {}) } } : {}),
           ...(awsAuth ? { awsAuth } : {}),
           ...(elsewhere ? { elsewhere } : {}),
         },

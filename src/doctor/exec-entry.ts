@@ -12,7 +12,7 @@ import { EksTokenError } from "../cli/errors.js";
 import { TOKEN } from "../cli/table/token.js";
 import { translateExec, type EnvVar } from "../kubeconfig/convert.js";
 import { tokenFlags, tokenRequest } from "../token/command.js";
-import { API_V1, API_V1ALPHA1, API_V1BETA1, parseExecInfo } from "../token/exec-credential.js";
+import { API_V1, API_V1ALPHA1, API_V1BETA1, clusterConfigOf } from "../token/exec-credential.js";
 import type { TokenRequest } from "../token/request.js";
 import type { ClusterEntry, ExecEntry } from "./context.js";
 
@@ -67,7 +67,7 @@ function eksTokenRequest(args: string[], cluster: ClusterEntry | undefined, prov
     const flags = tokenFlags(parsed);
     if (flags.output !== "exec-credential") return { problem: "--output token prints a bare token; kubectl needs an ExecCredential: remove --output token (--token-only)" };
     // What kubectl hands over with provideClusterInfo: the cluster's exec extension.
-    const config = provideClusterInfo && cluster?.execConfig !== undefined ? parseExecInfo(JSON.stringify({ apiVersion: API_V1, spec: { cluster: { config: cluster.execConfig } } })).cluster : {};
+    const config = provideClusterInfo ? clusterConfigOf(cluster?.execConfig) : {};
     return { request: tokenRequest(flags, config) };
   } catch (error) {
     if (error instanceof EksTokenError) return { problem: `eks-token would refuse it: ${error.message}` };

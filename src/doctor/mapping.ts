@@ -11,6 +11,7 @@ import { EksTokenError } from "../cli/errors.js";
 import type { Logger } from "../cli/log.js";
 import type { Identity } from "../identity/replay.js";
 import { explainOnCluster } from "../mapping/access/command.js";
+import type { ClusterAuth } from "../mapping/access/eks-api.js";
 import { unmappedDetails, type AccessExplanation } from "../mapping/access/explain.js";
 import { callerFromIdentity } from "../mapping/command.js";
 import { explainAwsAuth } from "../mapping/explain.js";
@@ -75,8 +76,8 @@ function fromConfigMap(e: Explanation, name: string, caller: Caller, notes: stri
 
 export interface MappingInput {
   identity: Identity | undefined;
-  /** The EKS cluster to ask (its name and region), with the credentials of the token: undefined when the cluster is not EKS or no AWS credentials are at hand. */
-  eks?: { name: string; region: string; credentials: SigningCredentials };
+  /** The EKS cluster to ask (its name and region), with the credentials of the token: undefined when the cluster is not EKS or no AWS credentials are at hand; `auth`: DescribeCluster's answer for that cluster, when it was already asked. */
+  eks?: { name: string; region: string; credentials: SigningCredentials; auth?: ClusterAuth };
   awsAuth?: AwsAuthSource;
   /** What an earlier link found that explains a 401 by itself (a token for another cluster). */
   elsewhere?: string;
@@ -90,7 +91,7 @@ export async function explainMapping(input: MappingInput, logger: Logger): Promi
   const notes = input.awsAuth && "problem" in input.awsAuth ? [input.awsAuth.problem] : [];
   if (input.eks) {
     try {
-      const x = await explainOnCluster({ region: input.eks.region, credentials: input.eks.credentials }, input.eks.name, caller, configMap, logger);
+      const x = await explainOnCluster({ region: input.eks.region, credentials: input.eks.credentials }, input.eks.name, caller, configMap, logger, input.eks.auth);
       const decided = fromAccess(x, caller, input.elsewhere);
       return notes.length ? { ...decided, notes: [...(decided.notes ?? []), ...notes] } : decided;
     } catch (error) {

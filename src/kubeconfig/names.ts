@@ -12,8 +12,12 @@ export interface Named {
   description?: string;
 }
 
-/** arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME, as aws eks update-kubeconfig names entries. */
-const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
+/** `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`: how aws eks update-kubeconfig (and eks-token kubeconfig) name a cluster entry. */
+export function eksClusterArn(name: string): { region: string; account: string; name: string } | undefined {
+  const m = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(name);
+  return m ? { region: m[1]!, account: m[2]!, name: m[3]! } : undefined;
+}
+
 const CLUSTER_FLAGS = new Set(["--cluster-name", "--cluster-id", "-i"]);
 
 type Plain = Record<string, unknown>;
@@ -59,8 +63,8 @@ export function clusterNames(config: Kubeconfig): Named[] {
       const name = text(info?.["clusterName"]) ?? text(info?.["clusterId"]);
       if (name) named.push({ name, description: text(info?.["region"]) ?? "exec extension" });
     }
-    const arn = EKS_CLUSTER_ARN.exec(text(entry["name"]) ?? "");
-    if (arn) named.push({ name: arn[3]!, description: `${arn[1]}, account ${arn[2]}` });
+    const arn = eksClusterArn(text(entry["name"]) ?? "");
+    if (arn) named.push({ name: arn.name, description: `${arn.region}, account ${arn.account}` });
   }
   return named;
 }

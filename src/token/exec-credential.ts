@@ -29,11 +29,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const CLUSTER_KEYS = ["clusterName", "clusterId", "region", "roleArn"] as const;
 
-/** Read spec.cluster.config, keeping only the known string fields. */
-function clusterConfigOf(spec: Record<string, unknown>, warnings: string[]): ClusterConfig {
-  const cluster = spec["cluster"];
-  if (!isRecord(cluster) || cluster["config"] === undefined || cluster["config"] === null) return {};
-  const config = cluster["config"];
+/** Read a cluster's exec config (spec.cluster.config, the kubeconfig's client.authentication.k8s.io/exec extension), keeping only the known string fields. */
+export function clusterConfigOf(config: unknown, warnings: string[] = []): ClusterConfig {
+  if (config === undefined || config === null) return {};
   if (!isRecord(config)) {
     warnings.push("KUBERNETES_EXEC_INFO spec.cluster.config is not an object; ignoring it");
     return {};
@@ -78,7 +76,8 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
   }
   const spec = isRecord(parsed["spec"]) ? parsed["spec"] : {};
   const interactive = typeof spec["interactive"] === "boolean" ? spec["interactive"] : undefined;
-  return { apiVersion, interactive, cluster: clusterConfigOf(spec, warnings), warnings };
+  const cluster = spec["cluster"];
+  return { apiVersion, interactive, cluster: isRecord(cluster) ? clusterConfigOf(cluster["config"], warnings) : {}, warnings };
 }
 
 /** RFC 3339 in whole seconds with a Z, as the peers print it. */

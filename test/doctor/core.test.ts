@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { CLI } from "../support/cli.js";
 import { authenticationVerdict } from "../../src/doctor/authentication.js";
 import { canIVerdict, rulesVerdict } from "../../src/doctor/authorization.js";
-import { eksArn, eksHostRegion, stsVerdict, tokenVerdict } from "../../src/doctor/aws-token.js";
+import { eksHostRegion, stsVerdict, tokenVerdict } from "../../src/doctor/aws-token.js";
+import { eksClusterArn } from "../../src/kubeconfig/names.js";
 import { connectVerdict, dnsVerdict, isPrivateAddress, tlsVerdict } from "../../src/doctor/endpoint.js";
 import { analyseExec, commandLine, execInfo } from "../../src/doctor/exec-entry.js";
 import { readExecCredential } from "../../src/doctor/exec-output.js";
@@ -270,8 +271,8 @@ describe("the token and STS", () => {
   });
 
   it("EKS names: the cluster ARN of a kubeconfig entry, the region of an endpoint", () => {
-    expect(eksArn("arn:aws:eks:eu-west-1:111122223333:cluster/prod")).toEqual({ region: "eu-west-1", account: "111122223333", name: "prod" });
-    expect(eksArn("prod")).toBeUndefined();
+    expect(eksClusterArn("arn:aws:eks:eu-west-1:111122223333:cluster/prod")).toEqual({ region: "eu-west-1", account: "111122223333", name: "prod" });
+    expect(eksClusterArn("prod")).toBeUndefined();
     expect(eksHostRegion("ABCDEF.gr7.eu-west-1.eks.amazonaws.com")).toBe("eu-west-1");
     expect(eksHostRegion("abc.yl4.cn-north-1.eks.amazonaws.com.cn")).toBe("cn-north-1");
   });

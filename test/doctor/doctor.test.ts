@@ -366,8 +366,12 @@ describe(`eks-token doctor (${ARTIFACT.name})`, () => {
   });
 
   it("identity not mapped, by access entries: exit 19; the cluster in mode API has no entry for bob, only one for rob", async () => {
+    const described = () => world.eks.requests.filter((q) => q.accessKeyId === BOB.accessKeyId && q.operation === "DescribeCluster").length;
+    const before = described();
     const r = await doctor(kubeconfig({ exec: eksToken(["--cluster-name", CLUSTER], keysOf(BOB)) }), ["--can-i", "get pods"]);
     expect(r.status, r.stdout).toBe(19);
+    // The token link's DescribeCluster answers the mapping too: EKS is asked once.
+    expect(described() - before).toBe(1);
     expect(line(r, "authentication")).toMatch(/^FAIL +authentication +the API server answers 401 Unauthorized/);
     expect(line(r, "mapping")).toBe(`FAIL  mapping         no access entry maps ${BOB.arn} (cluster prod, mode API)`);
     expect(r.stdout).toContain(`access entry arn:aws:iam::${BOB.account}:user/rob: a user of the same account with a similar name: rob, not bob`);

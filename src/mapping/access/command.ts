@@ -18,7 +18,7 @@ import type { SigningCredentials } from "../../token/presign.js";
 import { validateClusterId } from "../../token/validate.js";
 import { callerFromArnFlag, callerFromIdentity, readAwsAuthFile } from "../command.js";
 import type { Caller } from "../model.js";
-import { lookupEntry, openEksAccess } from "./eks-api.js";
+import { lookupEntry, openEksAccess, type ClusterAuth } from "./eks-api.js";
 import { accessExplanationJson, explainAccess, formatAccessExplanation, type AccessExplanation, type AccessInput } from "./explain.js";
 import type { AccessEntry, AuthenticationMode } from "./model.js";
 
@@ -44,19 +44,20 @@ export async function accessSession(request: ReturnType<typeof requestFlags>, de
   return session;
 }
 
-/** What EKS says about the caller on one cluster, decided. */
+/** What EKS says about the caller on one cluster, decided; `known`: what DescribeCluster already said about this cluster in this region (it is not asked again). */
 export async function explainOnCluster(
   session: { region: string; credentials: SigningCredentials },
   cluster: string,
   caller: Caller,
   awsAuth: AccessInput["awsAuth"],
   logger: Logger,
+  known?: ClusterAuth,
 ): Promise<AccessExplanation> {
   const access = await openEksAccess(session, cluster, logger);
   let mode: AuthenticationMode;
   let entries: { principals: string[]; match?: AccessEntry } | undefined;
   try {
-    const auth = await access.describeCluster();
+    const auth = known ?? (await access.describeCluster());
     mode = auth.mode;
     if (!auth.modeReported) logger.debug(`cluster ${cluster} reports no accessConfig: a cluster from before access entries, which reads the ConfigMap only`);
     // CONFIG_MAP has no access entries: the API would refuse the question.

@@ -17,11 +17,12 @@
  *   device is reported, not read.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from "node:fs";
+import { EksTokenError } from "./errors.js";
 import { formatBytes } from "./limits.js";
 
 export type FileRead =
   | { kind: "file"; text: string; stat: Stats }
-  | { kind: "missing" }
+  | { kind: "missing"; reason: "no such file" }
   | { kind: "error"; reason: string; code?: string };
 
 export type Peeked =
@@ -101,7 +102,7 @@ function sleep(ms: number): void {
 export function readBoundedFile(path: string, maxBytes: number, now: () => number = Date.now): FileRead {
   const failed = (error: NodeJS.ErrnoException): FileRead => ({ kind: "error", reason: fileErrorReason(error), ...(error.code ? { code: error.code } : {}) });
   return withFile<FileRead>(path, true, {
-    missing: () => ({ kind: "missing" }),
+    missing: () => ({ kind: "missing", reason: "no such file" }),
     failed,
     read: (fd, stat) => {
       if (stat.isDirectory()) return { kind: "error", reason: `it is ${fileKind(stat)}`, code: "EISDIR" };
@@ -135,6 +136,13 @@ export function readBoundedFile(path: string, maxBytes: number, now: () => numbe
       return { kind: "file", text: Buffer.concat(chunks, total).toString("utf8"), stat };
     },
   });
+}
+
+/** A file the command cannot go on without: its text, else bad-file "could not read WHAT: why" with this hint. */
+export function readFileOrThrow(path: string, maxBytes: number, what: string, hint: string): string {
+  const read = readBoundedFile(path, maxBytes);
+  if (read.kind === "file") return read.text;
+  throw new EksTokenError("bad-file", `could not read ${what}: ${read.reason}`, { hint });
 }
 
 export function peekFile(path: string, maxBytes: number): Peeked {

@@ -70,7 +70,7 @@ function readCa(cluster: ClusterEntry): { pem?: string; source: string; problem?
   }
   if (cluster.caFile !== undefined) {
     const read = readBoundedFile(cluster.caFile, MAX_CA_BYTES);
-    if (read.kind !== "file") return { source: `certificate-authority ${cluster.caFile}`, problem: `could not read certificate-authority ${cluster.caFile}: ${read.kind === "missing" ? "no such file" : read.reason}` };
+    if (read.kind !== "file") return { source: `certificate-authority ${cluster.caFile}`, problem: `could not read certificate-authority ${cluster.caFile}: ${read.reason}` };
     if (!/-----BEGIN CERTIFICATE-----/.test(read.text)) return { source: `certificate-authority ${cluster.caFile}`, problem: `certificate-authority ${cluster.caFile} holds no PEM certificate` };
     return { pem: read.text, source: `certificate-authority ${cluster.caFile}` };
   }

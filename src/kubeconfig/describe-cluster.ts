@@ -44,7 +44,7 @@ export function clusterFromFlags(name: string, server: string, caFile: string | 
   if (caFile !== undefined) {
     const read = readBoundedFile(caFile, CA_FILE_LIMIT);
     if (read.kind !== "file") {
-      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
+      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.reason}`, {
         hint: "check --certificate-authority",
       });
     }

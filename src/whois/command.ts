@@ -230,7 +230,7 @@ async function readAuditText(file: string, deps: Deps): Promise<{ name: string; 
   if (file === "-") return { name: "<stdin>", text: await deps.readStdin({ bytes: MAX_AUDIT_LOG_BYTES, hint: AUDIT_LOG_HINT }) };
   const read = readBoundedFile(file, MAX_AUDIT_LOG_BYTES);
   if (read.kind === "file") return { name: file, text: read.text };
-  throw new EksTokenError("bad-file", `could not read the audit log ${file}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
+  throw new EksTokenError("bad-file", `could not read the audit log ${file}: ${read.reason}`, {
     hint: read.kind === "error" && read.code === "EFBIG" ? `whois reads at most ${formatBytes(MAX_AUDIT_LOG_BYTES)}: ${AUDIT_LOG_HINT}` : "check the path, or pipe the log in with --audit-log -",
   });
 }

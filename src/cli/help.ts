@@ -7,6 +7,7 @@
  * cache-hit path.
  */
 import { alternatives, usage } from "./args.js";
+import { subcommandsOf } from "./dispatch.js";
 import { command, type FlagSpec, type GroupSpec, type TableEntry } from "./flags.js";
 import { COMMANDS, GROUPS } from "./table.js";
 import { HELP_COMMAND } from "./table/help.js";
@@ -89,12 +90,8 @@ export function commandHelp(entry: TableEntry): string {
   return [`eks-token ${entry.spec.name}: ${entry.help.summary}\n`, usageSection(entry.help.usage), `${wrap(entry.help.description, 0)}\n`, ...details(entry)].join("\n");
 }
 
-function subcommandsOf(group: string): TableEntry[] {
-  return COMMANDS.filter(({ spec }) => spec.name.startsWith(`${group} `));
-}
-
 export function groupHelp(group: GroupSpec): string {
-  const subs = subcommandsOf(group.name);
+  const subs = subcommandsOf(group.name, COMMANDS);
   return [
     `eks-token ${group.name}: ${group.summary}\n`,
     usageSection(subs.flatMap(({ help }) => help.usage)),

@@ -14,7 +14,7 @@ import { HELP_COMMAND } from "./table/help.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
 
 /** The program's first line (the executables' tests look for it). */
-export const TITLE = "eks-token: kubectl exec credential plugin for Amazon EKS";
+const TITLE = "eks-token: kubectl exec credential plugin for Amazon EKS";
 const WIDTH = 80;
 
 /** Words wrapped to WIDTH, every line after the first indented by `indent`; paragraphs kept. */
@@ -101,7 +101,7 @@ export function groupHelp(group: GroupSpec): string {
   ].join("\n");
 }
 
-export function programHelp(): string {
+function programHelp(): string {
   return [
     `${TITLE}\n`,
     usageSection([...TOKEN_HELP.usage, "COMMAND [options]"]),

@@ -18,7 +18,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from "node:fs";
 import { EksTokenError } from "./errors.js";
-import { formatBytes } from "./limits.js";
+import { formatBytes, PIPE_DEADLINE_MS, seconds } from "./limits.js";
 
 export type FileRead =
   | { kind: "file"; text: string; stat: Stats }
@@ -32,8 +32,6 @@ export type Peeked =
   /** Anything else: what it is, for a note ("a symlink", "a FIFO", "larger than 64 KiB", …). */
   | { kind: "other"; what: string; stats?: Stats };
 
-/** How long a pipe may keep us waiting for its next bytes. */
-export const PIPE_DEADLINE_MS = 30_000;
 const CHUNK = 64 * 1024;
 
 /** The cause of a failed file operation, in words ("permission denied"); Node's message only when we know no better. */
@@ -122,7 +120,7 @@ export function readBoundedFile(path: string, maxBytes: number, now: () => numbe
           if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
           waitingSince ??= now();
           if (now() - waitingSince > PIPE_DEADLINE_MS) {
-            return { kind: "error", reason: `nothing more arrived on the pipe for ${PIPE_DEADLINE_MS / 1000} s`, code: "ETIMEDOUT" };
+            return { kind: "error", reason: `nothing more arrived on the pipe for ${seconds(PIPE_DEADLINE_MS)}`, code: "ETIMEDOUT" };
           }
           sleep(10);
           continue;

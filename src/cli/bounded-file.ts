@@ -17,11 +17,12 @@
  *   device is reported, not read.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from "node:fs";
-import { formatBytes } from "./limits.js";
+import { EksTokenError } from "./errors.js";
+import { formatBytes, PIPE_DEADLINE_MS, seconds } from "./limits.js";
 
 export type FileRead =
   | { kind: "file"; text: string; stat: Stats }
-  | { kind: "missing" }
+  | { kind: "missing"; reason: "no such file" }
   | { kind: "error"; reason: string; code?: string };
 
 export type Peeked =
@@ -31,8 +32,6 @@ export type Peeked =
   /** Anything else: what it is, for a note ("a symlink", "a FIFO", "larger than 64 KiB", …). */
   | { kind: "other"; what: string; stats?: Stats };
 
-/** How long a pipe may keep us waiting for its next bytes. */
-export const PIPE_DEADLINE_MS = 30_000;
 const CHUNK = 64 * 1024;
 
 /** The cause of a failed file operation, in words ("permission denied"); Node's message only when we know no better. */
@@ -101,7 +100,7 @@ function sleep(ms: number): void {
 export function readBoundedFile(path: string, maxBytes: number, now: () => number = Date.now): FileRead {
   const failed = (error: NodeJS.ErrnoException): FileRead => ({ kind: "error", reason: fileErrorReason(error), ...(error.code ? { code: error.code } : {}) });
   return withFile<FileRead>(path, true, {
-    missing: () => ({ kind: "missing" }),
+    missing: () => ({ kind: "missing", reason: "no such file" }),
     failed,
     read: (fd, stat) => {
       if (stat.isDirectory()) return { kind: "error", reason: `it is ${fileKind(stat)}`, code: "EISDIR" };
@@ -121,7 +120,7 @@ export function readBoundedFile(path: string, maxBytes: number, now: () => numbe
           if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
           waitingSince ??= now();
           if (now() - waitingSince > PIPE_DEADLINE_MS) {
-            return { kind: "error", reason: `nothing more arrived on the pipe for ${PIPE_DEADLINE_MS / 1000} s`, code: "ETIMEDOUT" };
+            return { kind: "error", reason: `nothing more arrived on the pipe for ${seconds(PIPE_DEADLINE_MS)}`, code: "ETIMEDOUT" };
           }
           sleep(10);
           continue;
@@ -135,6 +134,13 @@ export function readBoundedFile(path: string, maxBytes: number, now: () => numbe
       return { kind: "file", text: Buffer.concat(chunks, total).toString("utf8"), stat };
     },
   });
+}
+
+/** A file the command cannot go on without: its text, else bad-file "could not read WHAT: why" with this hint. */
+export function readFileOrThrow(path: string, maxBytes: number, what: string, hint: string): string {
+  const read = readBoundedFile(path, maxBytes);
+  if (read.kind === "file") return read.text;
+  throw new EksTokenError("bad-file", `could not read ${what}: ${read.reason}`, { hint });
 }
 
 export function peekFile(path: string, maxBytes: number): Peeked {

@@ -13,7 +13,8 @@
  * or a command or subcommand name. Pure: the values only the machine knows
  * (profiles, contexts, clusters) come from the `values` function passed in.
  */
-import type { Completion, FlagSpec, GroupSpec, PositionalSpec, TableEntry } from "./flags.js";
+import { resolveCommand, subcommandsOf } from "./dispatch.js";
+import { HELP, type Completion, type FlagSpec, type GroupSpec, type PositionalSpec, type TableEntry } from "./flags.js";
 
 export interface Candidate {
   value: string;
@@ -69,7 +70,7 @@ function commandWords(table: CommandTable): Candidate[] {
 }
 
 function subcommandWords(table: CommandTable, group: string): Candidate[] {
-  return table.commands.filter(({ spec }) => spec.name.startsWith(`${group} `)).map(({ spec, help }) => ({ value: spec.name.slice(group.length + 1), description: help.summary }));
+  return subcommandsOf(group, table.commands).map(({ spec, help }) => ({ value: spec.name.slice(group.length + 1), description: help.summary }));
 }
 
 /** What a flag's value or an argument may be. */
@@ -116,20 +117,14 @@ export async function complete(words: readonly string[], table: CommandTable, va
     entry = defaultEntry;
     rest = typed;
   } else {
-    let length = 0;
-    for (const candidate of table.commands) {
-      const name = candidate.spec.name.split(" ");
-      if (name.length > length && name.every((w, i) => typed[i] === w)) {
-        entry = candidate;
-        length = name.length;
-      }
-    }
-    if (!entry) {
+    const found = resolveCommand(typed, table.commands);
+    if (!found || !("command" in found)) {
       // A group word and its subcommand still to come: the subcommands (or the group's --help).
       if (typed.length !== 1 || !table.groups.some((g) => g.name === typed[0])) return NOTHING;
-      return word.startsWith("-") ? matching([{ value: "--help", description: "print this help and do nothing else" }], word) : matching(subcommandWords(table, typed[0]!), word);
+      return word.startsWith("-") ? matching(flagWords([HELP], new Set()), word) : matching(subcommandWords(table, typed[0]!), word);
     }
-    rest = typed.slice(length);
+    entry = found.command;
+    rest = found.argv;
   }
   if (!entry) return NOTHING;
 

@@ -84,7 +84,3 @@ export class EksTokenError extends Error {
     return this.hint ? `${this.message} — ${this.hint}` : this.message;
   }
 }
-
-export function isEksTokenError(value: unknown): value is EksTokenError {
-  return value instanceof EksTokenError;
-}

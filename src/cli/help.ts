@@ -7,13 +7,14 @@
  * cache-hit path.
  */
 import { alternatives, usage } from "./args.js";
+import { subcommandsOf } from "./dispatch.js";
 import { command, type FlagSpec, type GroupSpec, type TableEntry } from "./flags.js";
 import { COMMANDS, GROUPS } from "./table.js";
 import { HELP_COMMAND } from "./table/help.js";
 import { TOKEN, TOKEN_HELP } from "./table/token.js";
 
 /** The program's first line (the executables' tests look for it). */
-export const TITLE = "eks-token: kubectl exec credential plugin for Amazon EKS";
+const TITLE = "eks-token: kubectl exec credential plugin for Amazon EKS";
 const WIDTH = 80;
 
 /** Words wrapped to WIDTH, every line after the first indented by `indent`; paragraphs kept. */
@@ -89,12 +90,8 @@ export function commandHelp(entry: TableEntry): string {
   return [`eks-token ${entry.spec.name}: ${entry.help.summary}\n`, usageSection(entry.help.usage), `${wrap(entry.help.description, 0)}\n`, ...details(entry)].join("\n");
 }
 
-function subcommandsOf(group: string): TableEntry[] {
-  return COMMANDS.filter(({ spec }) => spec.name.startsWith(`${group} `));
-}
-
 export function groupHelp(group: GroupSpec): string {
-  const subs = subcommandsOf(group.name);
+  const subs = subcommandsOf(group.name, COMMANDS);
   return [
     `eks-token ${group.name}: ${group.summary}\n`,
     usageSection(subs.flatMap(({ help }) => help.usage)),
@@ -104,7 +101,7 @@ export function groupHelp(group: GroupSpec): string {
   ].join("\n");
 }
 
-export function programHelp(): string {
+function programHelp(): string {
   return [
     `${TITLE}\n`,
     usageSection([...TOKEN_HELP.usage, "COMMAND [options]"]),

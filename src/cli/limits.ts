@@ -43,6 +43,13 @@ export const MAX_STDIN_BYTES = 4 * 1024 * 1024;
  * writes a profile for every account and role of a large organisation.
  */
 export const MAX_AWS_CONFIG_BYTES = 16 * 1024 * 1024;
+/**
+ * A PEM file: a cluster's CA (a bundle: the whole Mozilla set, about 150
+ * certificates, is 220 KB), or serve's certificate and key.
+ */
+export const MAX_PEM_BYTES = 1024 * 1024;
+/** How long a pipe given as a file may keep us waiting for its next bytes. */
+export const PIPE_DEADLINE_MS = 30_000;
 export const seconds = (ms: number): string => `${ms / 1000} s`;
 const MiB = 1024 * 1024;
 

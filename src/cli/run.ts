@@ -15,7 +15,7 @@ import type { Deps } from "./deps.js";
 import { groupWithoutCommand, resolveCommand, runCommand, type ShowHelp } from "./dispatch.js";
 import { EksTokenError } from "./errors.js";
 import type { Command } from "./flags.js";
-import { createLogger, redact, verboseRequested } from "./log.js";
+import { createLogger, verboseRequested } from "./log.js";
 
 /** The commands this bundle runs (the tools bundle runs the rest). */
 export const MAIN_COMMANDS: readonly Command[] = [tokenCommand, cacheListCommand, cacheClearCommand];
@@ -25,12 +25,6 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const help: ShowHelp = async (words) => deps.stdout((await deps.loadTools()).helpText(words));
   try {
     const [first] = argv;
-    // The one call that needs no parsing; with anything else, the token command's parser decides.
-    if (first === "--version" && argv.length === 1) {
-      deps.stdout(`${deps.version}\n`);
-      return 0;
-    }
-    if (first === "help") return await (await deps.loadTools()).runTool(argv, deps, logger);
     // No command named: the token command, and --help is the program's help.
     if (first === undefined || first.startsWith("-")) return await runCommand(MAIN_COMMANDS[0]!, argv, deps, logger, help, []);
     const found = resolveCommand(argv, MAIN_COMMANDS);
@@ -39,12 +33,12 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     return await (await deps.loadTools()).runTool(argv, deps, logger);
   } catch (error) {
     if (error instanceof EksTokenError) {
-      deps.stderr(`eks-token: ${redact(error.summary())}\n`);
+      logger.note(error.summary());
       if (logger.verbose && error.cause instanceof Error && error.cause.stack) logger.debug(error.cause.stack);
       return error.exitStatus;
     }
     const message = error instanceof Error ? error.message : String(error);
-    deps.stderr(`eks-token: unexpected failure: ${redact(message)} — run with --verbose and report it\n`);
+    logger.note(`unexpected failure: ${message} — run with --verbose and report it`);
     if (logger.verbose && error instanceof Error && error.stack) logger.debug(error.stack);
     return 1;
   }

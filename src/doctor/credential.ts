@@ -196,7 +196,7 @@ async function mintForEntry(analysis: ExecAnalysis & { understood: NonNullable<E
 function readFileText(path: string, what: string): { text: string } | { problem: string } {
   const read = readBoundedFile(path, MAX_FILE_BYTES);
   if (read.kind === "file") return { text: read.text };
-  return { problem: `could not read ${what} ${path}: ${read.kind === "missing" ? "no such file" : read.reason}` };
+  return { problem: `could not read ${what} ${path}: ${read.reason}` };
 }
 
 /** The user's static credential: a token (inline or tokenFile) or a client certificate (inline or files). */

@@ -18,6 +18,7 @@ import { delimiter, resolve } from "node:path";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
+import { MAX_PEM_BYTES } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { Identity } from "../identity/replay.js";
 import { eksClusterArn } from "../kubeconfig/names.js";
@@ -50,8 +51,6 @@ export interface DoctorInput {
   stsEndpoint?: string;
 }
 
-const MAX_CA_BYTES = 1024 * 1024;
-
 function readFiles(paths: string[]): KubeconfigFile[] {
   return paths.map((p) => {
     const path = resolve(p);
@@ -70,8 +69,8 @@ function readCa(cluster: ClusterEntry): { pem?: string; source: string; problem?
     return { pem, source: "certificate-authority-data" };
   }
   if (cluster.caFile !== undefined) {
-    const read = readBoundedFile(cluster.caFile, MAX_CA_BYTES);
-    if (read.kind !== "file") return { source: `certificate-authority ${cluster.caFile}`, problem: `could not read certificate-authority ${cluster.caFile}: ${read.kind === "missing" ? "no such file" : read.reason}` };
+    const read = readBoundedFile(cluster.caFile, MAX_PEM_BYTES);
+    if (read.kind !== "file") return { source: `certificate-authority ${cluster.caFile}`, problem: `could not read certificate-authority ${cluster.caFile}: ${read.reason}` };
     if (!/-----BEGIN CERTIFICATE-----/.test(read.text)) return { source: `certificate-authority ${cluster.caFile}`, problem: `certificate-authority ${cluster.caFile} holds no PEM certificate` };
     return { pem: read.text, source: `certificate-authority ${cluster.caFile}` };
   }

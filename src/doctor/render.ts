@@ -5,6 +5,7 @@
  * the logger's redaction, so nothing shaped like a token, signature or
  * secret key can come out even if a cause quoted one.
  */
+import { count } from "../cli/count.js";
 import { redact } from "../cli/log.js";
 import { exitStatusOf, firstFailure, STAGE_EXIT, type Link, type Status } from "./links.js";
 
@@ -22,7 +23,7 @@ function verdict(report: Report): string {
   const warnings = report.links.filter((l) => l.status === "warning").length;
   const skippedCount = report.links.filter((l) => l.status === "skipped").length;
   if (failed) return `broken at ${failed.name}: ${failed.summary} (exit ${STAGE_EXIT[failed.stage]})`;
-  const extra = [warnings ? `${warnings} warning${warnings > 1 ? "s" : ""}` : "", skippedCount ? `${skippedCount} not applicable` : ""].filter(Boolean).join(", ");
+  const extra = [warnings ? count(warnings, "warning") : "", skippedCount ? `${skippedCount} not applicable` : ""].filter(Boolean).join(", ");
   return `every link holds${extra ? ` (${extra})` : ""}`;
 }
 

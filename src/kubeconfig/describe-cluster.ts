@@ -10,6 +10,7 @@ import type { AwsSettings } from "../aws/shared-config.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
+import { MAX_PEM_BYTES } from "../cli/limits.js";
 import type { Logger } from "../cli/log.js";
 import type { EntrySpec } from "./merge.js";
 
@@ -24,8 +25,6 @@ export interface ClusterInfo {
 }
 
 const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
-/** A CA bundle: the whole Mozilla set (about 150 certificates) is 220 KB. */
-const CA_FILE_LIMIT = 1024 * 1024;
 
 /** --server with a CA: no AWS call. The CA is embedded, so the entry does not depend on a file staying put. */
 export function clusterFromFlags(name: string, server: string, caFile: string | undefined, caData: string | undefined): ClusterInfo {
@@ -42,9 +41,9 @@ export function clusterFromFlags(name: string, server: string, caFile: string | 
   }
   let pem: string;
   if (caFile !== undefined) {
-    const read = readBoundedFile(caFile, CA_FILE_LIMIT);
+    const read = readBoundedFile(caFile, MAX_PEM_BYTES);
     if (read.kind !== "file") {
-      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
+      throw new EksTokenError("invalid-input", `could not read certificate authority ${caFile}: ${read.reason}`, {
         hint: "check --certificate-authority",
       });
     }

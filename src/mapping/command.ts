@@ -13,7 +13,7 @@ import { count } from "../cli/count.js";
 import { usage } from "../cli/args.js";
 import { command, REQUEST_FLAGS, type Parsed } from "../cli/flags.js";
 import { AWS_AUTH_EXPLAIN, AWS_AUTH_LINT } from "../cli/table/mapping.js";
-import { readBoundedFile } from "../cli/bounded-file.js";
+import { readFileOrThrow } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import { requestFlags } from "../token/command.js";
 import { callerFromArn } from "./caller.js";
@@ -44,13 +44,9 @@ export async function readInput(file: string | undefined, deps: Deps, logger: Lo
     logger.debug(`read ${text.length} characters from standard input`);
     return { name: "<stdin>", text };
   }
-  const read = readBoundedFile(file, YAML_LIMITS.bytes);
-  if (read.kind === "file") {
-    logger.debug(`read ${read.text.length} characters from ${file}`);
-    return { name: file, text: read.text };
-  }
-  const cause = read.kind === "missing" ? "no such file" : read.reason;
-  throw new EksTokenError("bad-file", `could not read ${file}: ${cause}`, { hint: "check the path, or pipe the ConfigMap in with -" });
+  const text = readFileOrThrow(file, YAML_LIMITS.bytes, file, "check the path, or pipe the ConfigMap in with -");
+  logger.debug(`read ${text.length} characters from ${file}`);
+  return { name: file, text };
 }
 
 /** An aws-auth file (FILE, or - or none for standard input), read and parsed: one that is not an aws-auth ConfigMap fails before any call. */

@@ -3,6 +3,7 @@
  * finding points at the line a user must edit.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Scalar, type YAMLMap } from "yaml";
+import { resolveAlias } from "../cli/bounded-yaml.js";
 import { quote } from "./model.js";
 
 export type Node = unknown;
@@ -19,8 +20,15 @@ export function nodeLine(node: Node, where: Where, fallback: number): number {
   return range ? where.line(range[0]) : fallback;
 }
 
+/**
+ * The node an alias stands for: the target checkTree recorded when the
+ * document was parsed (a lookup), else Alias.resolve (a walk of the whole
+ * document, for an alias that walk did not reach).
+ */
 export function deref(node: Node, doc: Document): Node {
   if (isAlias(node)) {
+    const target = resolveAlias(doc, node);
+    if (target !== undefined) return target;
     try {
       return node.resolve(doc);
     } catch {

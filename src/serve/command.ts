@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { partitionOf, stsHostProblem } from "../aws/endpoint.js";
 import { isServerPartition } from "../aws/partitions.js";
 import { parseDuration, usage } from "../cli/args.js";
-import { readBoundedFile } from "../cli/bounded-file.js";
+import { readFileOrThrow } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
@@ -35,15 +35,11 @@ import { PrivateDnsNames } from "./private-dns.js";
 import { parseServerConfig } from "./server-config.js";
 
 function readPemFile(path: string, what: string): string {
-  const read = readBoundedFile(path, MAX_PEM_BYTES);
-  if (read.kind === "file") return read.text;
-  throw new EksTokenError("bad-file", `could not read the ${what} ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "eks-token serve init --out DIR writes a certificate and key" });
+  return readFileOrThrow(path, MAX_PEM_BYTES, `the ${what} ${path}`, "eks-token serve init --out DIR writes a certificate and key");
 }
 
 function mappingsFile(path: string, metrics: ServeMetrics, log: ServeLog): MapperTable {
-  const read = readBoundedFile(path, YAML_LIMITS.bytes);
-  if (read.kind !== "file") throw new EksTokenError("bad-file", `could not read the mappings file ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "check the path" });
-  const config = parseServerConfig(read.text);
+  const config = parseServerConfig(readFileOrThrow(path, YAML_LIMITS.bytes, `the mappings file ${path}`, "check the path"));
   if (!config.ok) throw new EksTokenError("bad-file", `could not use the mappings file ${path}: ${config.reason}`, { hint: "it is aws-iam-authenticator's config format: server.mapRoles, server.mapUsers, server.mapAccounts" });
   const t = config.table;
   countMappingEntries(metrics, "mappings", t);

@@ -17,7 +17,7 @@ import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renam
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { usage } from "../cli/args.js";
-import { fileErrorReason, readBoundedFile } from "../cli/bounded-file.js";
+import { fileErrorReason, readFileOrThrow } from "../cli/bounded-file.js";
 import { EksTokenError } from "../cli/errors.js";
 import { command } from "../cli/flags.js";
 import { SERVE_INIT } from "../cli/table/serve.js";
@@ -74,12 +74,6 @@ function writeFileAtomic(path: string, text: string, mode: number): void {
   }
 }
 
-function readPem(path: string): string {
-  const read = readBoundedFile(path, MAX_PEM_BYTES);
-  if (read.kind === "file") return read.text;
-  throw new EksTokenError("bad-file", `could not read ${path}: ${read.kind === "missing" ? "no such file" : read.reason}`, { hint: "remove cert.pem and key.pem to make new ones" });
-}
-
 export const serveInitCommand = command(SERVE_INIT, async ({ values }, deps) => {
   const clusterId = values["cluster-id"];
   if (!clusterId) throw usage("serve init needs --cluster-id: the cluster id the server will serve", SERVE_INIT.name);
@@ -99,8 +93,9 @@ export const serveInitCommand = command(SERVE_INIT, async ({ values }, deps) => 
 
   let certPem: string;
   if (existsSync(certPath) && existsSync(keyPath)) {
-    certPem = readPem(certPath);
-    const keyPem = readPem(keyPath);
+    const hint = "remove cert.pem and key.pem to make new ones";
+    certPem = readFileOrThrow(certPath, MAX_PEM_BYTES, certPath, hint);
+    const keyPem = readFileOrThrow(keyPath, MAX_PEM_BYTES, keyPath, hint);
     try {
       if (!new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))) throw new Error("the key is not the certificate's");
     } catch (error) {

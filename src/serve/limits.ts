@@ -35,4 +35,5 @@ export const WATCH_SECONDS = 300;
 /** The list that precedes each watch, and the TLS files, kubeconfig and mappings file. */
 export const LIST_MS = 10_000;
 export const MAX_CONFIGMAP_BYTES = 4 * 1024 * 1024;
-export const MAX_PEM_BYTES = 1024 * 1024;
+/** The TLS certificate and key: a PEM file, as everywhere (src/cli/limits.ts). */
+export { MAX_PEM_BYTES } from "../cli/limits.js";

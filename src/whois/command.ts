@@ -12,6 +12,7 @@ import { clientCredentials } from "../aws/client-credentials.js";
 import { loadAwsSettings, missingProfile } from "../aws/shared-config.js";
 import { parseDuration, usage } from "../cli/args.js";
 import { readBoundedFile } from "../cli/bounded-file.js";
+import { count } from "../cli/count.js";
 import type { Deps } from "../cli/deps.js";
 import { EksTokenError } from "../cli/errors.js";
 import { command, type Parsed } from "../cli/flags.js";
@@ -20,9 +21,9 @@ import type { Logger } from "../cli/log.js";
 import { WHOIS } from "../cli/table/whois.js";
 import { readAwsAuthFile } from "../mapping/command.js";
 import type { AwsAuth } from "../mapping/model.js";
+import { formatTimestamp as iso } from "../token/exec-credential.js";
 import { validateExternalId, validateRegion, validateRoleArn, validateSessionName } from "../token/validate.js";
 import { awsUserOf, readAuditLog, type AwsUser } from "./audit-log.js";
-import { iso } from "./iso.js";
 import { matchJson, reportJson, reportText } from "./render.js";
 import { CLOCK_SLACK_MS, matchFor, Resolver, type Resolution } from "./resolve.js";
 import { sessionCandidates, type SessionCandidate, type UsernameTemplate } from "./session-name.js";
@@ -208,7 +209,7 @@ export const whoisCommand = command(WHOIS, async ({ values }, deps, logger) => {
   } finally {
     close();
   }
-  logger.debug(`${trail.calls} LookupEvents call${trail.calls === 1 ? "" : "s"}`);
+  logger.debug(count(trail.calls, "LookupEvents call"));
   for (const s of resolution.searched) if (s.truncated) logger.warn(`${s.resource} was started more often than one lookup returns: only the newest are shown (narrow --lookback or --at)`);
   const report = { uid: uid.uid, account: uid.account, roleId: uid.principalId, ...(values.username !== undefined ? { username: values.username } : {}), region: trail.region, window, resolution };
   if (resolution.matches.length > 0 || output === "json") deps.stdout(output === "json" ? reportJson(report) : reportText(report));
@@ -230,7 +231,7 @@ async function readAuditText(file: string, deps: Deps): Promise<{ name: string; 
   if (file === "-") return { name: "<stdin>", text: await deps.readStdin({ bytes: MAX_AUDIT_LOG_BYTES, hint: AUDIT_LOG_HINT }) };
   const read = readBoundedFile(file, MAX_AUDIT_LOG_BYTES);
   if (read.kind === "file") return { name: file, text: read.text };
-  throw new EksTokenError("bad-file", `could not read the audit log ${file}: ${read.kind === "missing" ? "no such file" : read.reason}`, {
+  throw new EksTokenError("bad-file", `could not read the audit log ${file}: ${read.reason}`, {
     hint: read.kind === "error" && read.code === "EFBIG" ? `whois reads at most ${formatBytes(MAX_AUDIT_LOG_BYTES)}: ${AUDIT_LOG_HINT}` : "check the path, or pipe the log in with --audit-log -",
   });
 }

@@ -2,8 +2,9 @@
  * What whois prints: the text a person reads, and the JSON a script (or the
  * batch's `aws` object) takes. Pure: the resolution in, strings out.
  */
+import { count } from "../cli/count.js";
+import { formatTimestamp as iso } from "../token/exec-credential.js";
 import type { AssumedRole } from "./assumed-role.js";
-import { iso } from "./iso.js";
 import type { Match, Resolution } from "./resolve.js";
 import type { Window } from "./trail.js";
 
@@ -87,7 +88,7 @@ function matchText(match: Match, withSession: boolean): string {
   const { origin } = match;
   const sourceIdentity = match.hops.map((h) => h.sourceIdentity).find((s) => s !== undefined);
   const more = match.hops.length - 1;
-  const kind = [origin.type, origin.identityProvider ? `through ${origin.identityProvider}` : undefined, more > 0 ? `${more} role session${more > 1 ? "s" : ""} before this one` : undefined];
+  const kind = [origin.type, origin.identityProvider ? `through ${origin.identityProvider}` : undefined, more > 0 ? `${count(more, "role session")} before this one` : undefined];
   return rows([
     ["who", `${origin.principal} (${kind.filter(Boolean).join(", ")})`],
     ["when", iso(start.time)],

@@ -11,7 +11,7 @@
  * hours, so that is how far back it is looked for.
  */
 import type { AssumedRole, Caller } from "./assumed-role.js";
-import { iso } from "./iso.js";
+import { formatTimestamp as iso } from "../token/exec-credential.js";
 import { MAX_CHAIN_HOPS, MAX_SESSION_MS } from "../cli/limits.js";
 import type { SessionCandidate } from "./session-name.js";
 import type { Found, Trail, Window } from "./trail.js";

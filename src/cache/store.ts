@@ -51,6 +51,13 @@ export function isOrphanTemp(name: string, mtimeMs: number, now: Date, alive: Is
   return pid === undefined || !alive(Number(pid)) || Math.abs(now.getTime() - mtimeMs) > LOCK_MAX_AGE_MS;
 }
 
+/** An entry file as `cache list` shows it: its entry, or why it cannot be used. */
+export interface ListedEntry {
+  key: string;
+  entry?: CacheEntry;
+  problem?: string;
+}
+
 export class TokenCache {
   private dirChecked: boolean | undefined;
 
@@ -155,7 +162,7 @@ export class TokenCache {
   }
 
   /** Every entry, for `cache list`; unusable files are reported, not hidden. */
-  list(): Array<{ key: string; entry?: CacheEntry; problem?: string }> {
+  list(): ListedEntry[] {
     return this.names()
       .filter((name) => ENTRY_NAME.test(name))
       .sort()

@@ -22,8 +22,6 @@ import { parseEntry, type CacheEntry } from "./entry.js";
 import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./lock.js";
 import { peekFile } from "../cli/bounded-file.js";
 
-export type { Note } from "./lock.js";
-
 /** Where the cache lives: --cache-dir, EKS_TOKEN_CACHE_DIR, else ~/.kube/cache/eks-token; explicit when the user chose it. */
 export function cacheDir(flag: string | undefined, env: Env, home: string): { dir: string; explicit: boolean } {
   if (flag) return { dir: flag, explicit: true };
@@ -64,7 +62,8 @@ export class TokenCache {
   constructor(
     readonly dir: string,
     private readonly note: Note,
-    private readonly uid: number = process.getuid?.() ?? -1,
+    /** Our uid (Deps.uid): files owned by anyone else are not trusted; -1 where there are no uids. */
+    private readonly uid: number,
   ) {}
 
   entryPath(key: string): string {

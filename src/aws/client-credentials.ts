@@ -6,18 +6,10 @@
  */
 import type { Deps } from "../cli/deps.js";
 import type { Logger } from "../cli/log.js";
-import { credentialProcessOf, endpointSettings, profilesOf } from "./config.js";
+import { endpointSettings } from "./config.js";
+import { credentialRequest, type ClientCredentialRequest } from "./credential-request.js";
 import type { ResolvedCredentials } from "./credentials.js";
 import type { AwsSettings } from "./shared-config.js";
-
-export interface ClientCredentialRequest {
-  /** --profile; undefined means AWS_PROFILE or the chain's default. */
-  profile?: string;
-  /** A role to assume with those credentials. */
-  roleArn?: string;
-  /** The ExternalId of that AssumeRole. */
-  externalId?: string;
-}
 
 export async function clientCredentials(
   request: ClientCredentialRequest,
@@ -26,21 +18,9 @@ export async function clientCredentials(
   logger: Logger,
 ): Promise<ResolvedCredentials> {
   const { resolveCredentials } = await import("./credentials.js");
-  const credentialProcess = credentialProcessOf(settings.shared, settings.profileLabel);
+  const endpoint = endpointSettings(settings.region, deps.env, settings.section, settings.shared);
   return resolveCredentials(
-    {
-      profile: request.profile,
-      profileLabel: settings.profileLabel,
-      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
-      endpoint: endpointSettings(settings.region, deps.env, settings.section, settings.shared),
-      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
-      ...(request.externalId ? { externalId: request.externalId } : {}),
-      forwardSessionName: false,
-      interactive: deps.isTerminal(),
-      env: deps.env,
-      now: deps.now,
-      profiles: profilesOf(settings.shared),
-    },
+    credentialRequest(settings, endpoint, { ...request, forwardSessionName: false, interactive: deps.isTerminal(), env: deps.env, now: deps.now }),
     { logger, promptMfaCode: deps.promptMfaCode },
   );
 }

@@ -22,6 +22,14 @@ export function profileName(flag: string | undefined, env: Env): string {
 }
 
 /**
+ * No profile named and static keys in the environment: the environment
+ * answers first (credential-provider-node's defaultProvider), before any file.
+ */
+export function environmentAnswersFirst(flag: string | undefined, env: Env): boolean {
+  return !(flag || env["AWS_PROFILE"]) && Boolean(env["AWS_ACCESS_KEY_ID"] && env["AWS_SECRET_ACCESS_KEY"]);
+}
+
+/**
  * The profile's keys, the credentials file winning over the config file for
  * every key, as the SDK's credential chain merges them (parseKnownFiles) and
  * as the SDK's clients read `region`; botocore (so `aws eks get-token`) lets

@@ -6,7 +6,7 @@
  */
 import { CREDENTIAL_CHAIN_MS, seconds } from "../cli/limits.js";
 import { EksTokenError } from "../cli/errors.js";
-import { failureProblem, firstLine, isNetworkError } from "./endpoint-failure.js";
+import { errorName, failureProblem, firstLine, isNetworkError, messageOf } from "./endpoint-failure.js";
 import type { ProfileInfo } from "./config.js";
 import type { BoundedHttpHandler } from "./http-handler.js";
 
@@ -20,14 +20,6 @@ export interface FailureContext {
   env: Readonly<Record<string, string | undefined>>;
   /** The profiles the AWS config files define: what a "no credentials" hint may suggest. */
   profiles?: readonly ProfileInfo[];
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function errorName(error: unknown): string {
-  return (error as { name?: string; Code?: string })?.name ?? "";
 }
 
 /** What the chain saw on its way to failing: the reasons links passed on, and the handler its clients sent through. */

@@ -14,10 +14,10 @@
  */
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import type { ProfileInfo } from "./config.js";
+import { environmentAnswersFirst, type ProfileInfo } from "./config.js";
 import { Deadline } from "./deadline.js";
 import type { EndpointSettings } from "./endpoint.js";
-import { chainError, chainTimeout, stsCallError, type ChainTrace } from "./credential-errors.js";
+import { chainError, chainTimeout, hostOfUrl, stsCallError, type ChainTrace } from "./credential-errors.js";
 import { EksTokenError } from "../cli/errors.js";
 import type { BoundedHttpHandler } from "./http-handler.js";
 import { AWS_MAX_ATTEMPTS, CREDENTIAL_CHAIN_MS } from "../cli/limits.js";
@@ -123,14 +123,6 @@ function consoleToDebug(logger: Logger): () => void {
   return () => Object.assign(console, saved);
 }
 
-function hostOf(settings: EndpointSettings, fallback: string): string {
-  try {
-    return settings.endpointUrl ? new URL(settings.endpointUrl).host : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
 /**
  * Where every STS call goes: the host the token is signed for (region, FIPS,
  * dual-stack, legacy global endpoint, endpoint override), the way botocore
@@ -172,7 +164,7 @@ async function callerSessionName(client: STSClient, request: CredentialRequest, 
  * without loading the rest of the chain.
  */
 async function environmentFirst(request: CredentialRequest, env: Readonly<Record<string, string | undefined>>, logger: Logger) {
-  if (request.profile || env["AWS_PROFILE"] || !env["AWS_ACCESS_KEY_ID"] || !env["AWS_SECRET_ACCESS_KEY"]) return undefined;
+  if (!environmentAnswersFirst(request.profile, env)) return undefined;
   const { fromEnv } = await import("@aws-sdk/credential-provider-env");
   return fromEnv({ logger: sdkLogger(logger) });
 }
@@ -242,7 +234,7 @@ export async function resolveCredentials(request: CredentialRequest, deps: Crede
     return { credentials: toSigning(base), source };
   }
 
-  const host = hostOf(request.endpoint, `sts.${region}`);
+  const host = hostOfUrl(request.endpoint.endpointUrl) ?? `sts.${region}`;
   const client = await stsClient(base, request.endpoint, logger);
   let sessionName = request.sessionName;
   if (request.forwardSessionName) {

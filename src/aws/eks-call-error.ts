@@ -6,7 +6,7 @@
  * same whichever command met it.
  */
 import { EksTokenError } from "../cli/errors.js";
-import { firstLine, isNetworkError } from "./endpoint-failure.js";
+import { errorName, firstLine, isNetworkError, messageOf } from "./endpoint-failure.js";
 
 export interface EksCall {
   /** What was being done, as "could not …" continues: "describe cluster prod", "list the access entries of cluster prod". */
@@ -26,9 +26,9 @@ const THROTTLED = new Set(["ThrottlingException", "TooManyRequestsException", "T
 export function eksCallError(error: unknown, call: EksCall): EksTokenError {
   if (error instanceof EksTokenError) return error;
   const { action, cluster, region } = call;
-  const name = (error as { name?: string })?.name ?? "";
+  const name = errorName(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const message = firstLine(error instanceof Error ? error.message : String(error));
+  const message = firstLine(messageOf(error));
   if (isNetworkError(error)) {
     return new EksTokenError("unreachable", `could not reach EKS in ${region} to ${action}: ${message}`, { hint: "check the network, AWS_ENDPOINT_URL_EKS and proxy settings", cause: error });
   }

@@ -62,7 +62,17 @@ export function failedEndpoint(error: unknown): string | undefined {
 
 /** What went wrong, in one line without the endpoint ("sent no answer within 5 s"), else the error's first line. */
 export function failureProblem(error: unknown): string {
-  return field(error, PROBLEM) ?? firstLine(error instanceof Error ? error.message : String(error));
+  return field(error, PROBLEM) ?? firstLine(messageOf(error));
+}
+
+/** An error's message; anything thrown that is not an Error, as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An error's name (the SDK's service errors carry the service's error code there); "" when it has none. */
+export function errorName(error: unknown): string {
+  return (error as { name?: string; Code?: string })?.name ?? "";
 }
 
 /** The SDK appends a multi-line hint to errors met while reading an answer; stderr gets one line. */

@@ -12,6 +12,7 @@
 import { defaultEndpointResolver } from "@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js";
 import { partition } from "@aws-sdk/core/client";
 import { EksTokenError } from "../cli/errors.js";
+import { messageOf } from "./endpoint-failure.js";
 import { SERVER_PARTITIONS } from "./partitions.js";
 
 export interface EndpointSettings {
@@ -51,7 +52,7 @@ export function resolveStsEndpoint(settings: EndpointSettings): StsEndpoint {
       ...(settings.endpointUrl ? { Endpoint: settings.endpointUrl } : {}),
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new EksTokenError("invalid-input", `could not resolve the STS endpoint for region ${settings.region}: ${reason}`, {
       hint: "check --region, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT and AWS_ENDPOINT_URL_STS",
     });

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { getSSOTokenFilepath } from "@smithy/core/config";
-import { credentialProcessOf, endpointSettings, profilesOf, type Env } from "./config.js";
+import { endpointSettings, type Env } from "./config.js";
+import { credentialRequest } from "./credential-request.js";
 import { resolveCredentials, type CredentialDeps } from "./credentials.js";
 import { resolveStsEndpoint, type StsEndpoint } from "./endpoint.js";
 import { loadAwsSettings, missingProfile } from "./shared-config.js";
@@ -64,24 +65,7 @@ export async function mintToken(request: MintRequest, deps: CredentialDeps): Pro
   const sources = identitySources(request.profile, request.env, shared, tokenCachePaths(request.env));
   const files = fileStates(sources.files);
 
-  const credentialProcess = credentialProcessOf(shared, profileLabel);
-  const resolved = await resolveCredentials(
-    {
-      profile: request.profile,
-      profileLabel,
-      ...(credentialProcess !== undefined ? { credentialProcess } : {}),
-      endpoint: settings,
-      ...(request.roleArn ? { roleArn: request.roleArn } : {}),
-      ...(request.externalId ? { externalId: request.externalId } : {}),
-      ...(request.sessionName ? { sessionName: request.sessionName } : {}),
-      forwardSessionName: request.forwardSessionName,
-      interactive: request.interactive,
-      env: request.env,
-      now: request.now,
-      profiles: profilesOf(shared),
-    },
-    deps,
-  );
+  const resolved = await resolveCredentials(credentialRequest({ shared, profileLabel }, settings, request), deps);
   const signingDate = request.now();
   const token = await buildToken({ credentials: resolved.credentials, endpoint, clusterId: request.clusterId, signingDate });
   const expiration = tokenExpiry(signingDate, resolved.credentials.expiration);

@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { loadSharedConfigFiles } from "@smithy/core/config";
 import { awsConfigPaths } from "../cache/key.js";
 import { EksTokenError } from "../cli/errors.js";
+import { messageOf } from "./endpoint-failure.js";
 import { formatBytes, MAX_AWS_CONFIG_BYTES } from "../cli/limits.js";
 import { profileName, profileSection, resolveRegion, type Env, type SharedConfig } from "./config.js";
 
@@ -69,7 +70,7 @@ export async function loadSharedConfig(env: Env): Promise<SharedConfig> {
     });
     return { configFile: files.configFile, credentialsFile: files.credentialsFile };
   } catch (error) {
-    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new EksTokenError("invalid-input", `could not read the AWS config files: ${messageOf(error)}`, {
       hint: "check AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
     });
   }

@@ -5,15 +5,18 @@
  */
 import { parseDuration } from "../cli/args.js";
 import { count } from "../cli/count.js";
+import type { Deps } from "../cli/deps.js";
 import { command } from "../cli/flags.js";
+import type { Logger } from "../cli/log.js";
 import { CACHE_CLEAR, CACHE_LIST } from "../cli/table/cache.js";
 import { formatTimestamp } from "../token/exec-credential.js";
 import { isFresh, type CacheEntry } from "./entry.js";
-import { cacheDir, TokenCache } from "./store.js";
+import { cacheDir, TokenCache, type ListedEntry } from "./store.js";
 
 interface CacheFlags {
-  cacheDir?: string | undefined;
-  clusterId?: string | undefined;
+  "cache-dir"?: string | undefined;
+  "cluster-name"?: string | undefined;
+  "cluster-id"?: string | undefined;
 }
 
 interface Row {
@@ -33,20 +36,28 @@ function state(entry: CacheEntry, now: Date, marginMs: number): string {
   return Date.parse(entry.expiration) > now.getTime() ? "refresh due" : "expired";
 }
 
-function rows(cache: TokenCache, flags: CacheFlags, now: Date, marginMs: number): Row[] {
-  return cache
-    .list()
-    .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
-    .map(({ key, entry, problem }) => ({
-      cluster: entry?.cluster ?? "?",
-      region: entry?.region ?? "?",
-      role: entry?.role ?? "-",
-      profile: entry?.profile ?? "-",
-      identity: entry?.arn ?? "-",
-      expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
-      state: entry ? state(entry, now, marginMs) : `unusable: ${problem ?? "unreadable"}`,
-      file: `${key.slice(0, 12)}…`,
-    }));
+/** The cache a cache command works on (--cache-dir, EKS_TOKEN_CACHE_DIR or the default) and its --cluster-name filter. */
+function openCache(values: CacheFlags, deps: Deps, logger: Logger): { dir: string; cache: TokenCache; clusterId: string | undefined } {
+  const { dir } = cacheDir(values["cache-dir"], deps.env, deps.home);
+  return { dir, cache: new TokenCache(dir, (note) => logger.warn(note), deps.uid), clusterId: values["cluster-name"] ?? values["cluster-id"] };
+}
+
+/** The entries for the cluster, or all of them; unreadable entries cannot be matched to a cluster, so only the latter has them. */
+function matching(cache: TokenCache, clusterId: string | undefined): ListedEntry[] {
+  return cache.list().filter(({ entry }) => !clusterId || entry?.cluster === clusterId);
+}
+
+function rows(entries: ListedEntry[], now: Date, marginMs: number): Row[] {
+  return entries.map(({ key, entry, problem }) => ({
+    cluster: entry?.cluster ?? "?",
+    region: entry?.region ?? "?",
+    role: entry?.role ?? "-",
+    profile: entry?.profile ?? "-",
+    identity: entry?.arn ?? "-",
+    expires: entry && "expiration" in entry ? formatTimestamp(new Date(entry.expiration)) : "-",
+    state: entry ? state(entry, now, marginMs) : `unusable: ${problem ?? "unreadable"}`,
+    file: `${key.slice(0, 12)}…`,
+  }));
 }
 
 function table(data: Row[]): string {
@@ -57,11 +68,9 @@ function table(data: Row[]): string {
 }
 
 export const cacheListCommand = command(CACHE_LIST, ({ values }, deps, logger) => {
-  const flags = { cacheDir: values["cache-dir"], clusterId: values["cluster-name"] ?? values["cluster-id"] };
   const marginMs = parseDuration(values["cache-margin"], "--cache-margin");
-  const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
-  const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
-  const data = rows(cache, flags, deps.now(), marginMs);
+  const { dir, cache, clusterId } = openCache(values, deps, logger);
+  const data = rows(matching(cache, clusterId), deps.now(), marginMs);
   if (values.output === "json") deps.stdout(`${JSON.stringify({ dir, entries: data }, null, 2)}\n`);
   else if (data.length === 0) logger.warn(`no cached tokens in ${dir}`);
   else deps.stdout(table(data));
@@ -69,18 +78,12 @@ export const cacheListCommand = command(CACHE_LIST, ({ values }, deps, logger) =
 });
 
 export const cacheClearCommand = command(CACHE_CLEAR, ({ values }, deps, logger) => {
-  const flags: CacheFlags = { cacheDir: values["cache-dir"], clusterId: values["cluster-name"] ?? values["cluster-id"] };
-  const { dir } = cacheDir(flags.cacheDir, deps.env, deps.home);
-  const cache = new TokenCache(dir, (note) => logger.warn(note), deps.uid);
+  const { dir, cache, clusterId } = openCache(values, deps, logger);
   // Unreadable entries cannot be matched to a cluster: `clear` without a filter removes them too.
-  const keys = cache
-    .list()
-    .filter(({ entry }) => !flags.clusterId || entry?.cluster === flags.clusterId)
-    .map(({ key }) => key);
-  const removed = cache.remove(keys);
+  const removed = cache.remove(matching(cache, clusterId).map(({ key }) => key));
   const leftovers = cache.sweep(deps.now());
   deps.stdout(
-    `removed ${count(removed, "cached token")}${flags.clusterId ? ` for ${flags.clusterId}` : ""}` +
+    `removed ${count(removed, "cached token")}${clusterId ? ` for ${clusterId}` : ""}` +
       `${leftovers > 0 ? ` and ${count(leftovers, "leftover lock or temp file")}` : ""} from ${dir}\n`,
   );
   return 0;

@@ -9,6 +9,8 @@
  * no file changing (credential_process) get an entry without a token, which
  * says so: such calls mint every time, without waiting on a lock.
  */
+import { TOKEN_PREFIX } from "../token/encoding.js";
+import { isRecord } from "../token/exec-credential.js";
 
 /** The entry layout; also part of the key, so a new layout starts a fresh cache. */
 export const CACHE_FORMAT = 2;
@@ -73,10 +75,6 @@ export function staleness(entry: CacheEntry, now: Date, marginMs: number, files:
   return undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Pure: a parsed file, or a reason it is unusable. */
 export function parseEntry(text: string): CacheEntry | string {
   let value: unknown;
@@ -96,7 +94,7 @@ export function parseEntry(text: string): CacheEntry | string {
   for (const field of ["token", "expiration"]) {
     if (typeof value[field] !== "string") return `missing ${field}`;
   }
-  if (!(value["token"] as string).startsWith("k8s-aws-v1.")) return "not a k8s-aws-v1 token";
+  if (!(value["token"] as string).startsWith(TOKEN_PREFIX)) return "not a k8s-aws-v1 token";
   if (!Number.isFinite(Date.parse(value["expiration"] as string))) return "bad expiration";
   return value as unknown as TokenEntry;
 }

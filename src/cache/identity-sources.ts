@@ -22,7 +22,7 @@
  * state of the config and credentials files themselves; container and
  * instance-metadata endpoints by the environment variables in the key.
  */
-import { profileChain, type Env, type SharedConfig } from "../aws/config.js";
+import { environmentAnswersFirst, profileChain, profileName, type Env, type SharedConfig } from "../aws/config.js";
 
 export interface IdentitySources {
   /** Files whose content decides who signs. */
@@ -39,12 +39,11 @@ export interface TokenCachePaths {
 }
 
 export function identitySources(profileFlag: string | undefined, env: Env, config: SharedConfig, paths: TokenCachePaths): IdentitySources {
-  const named = profileFlag || env["AWS_PROFILE"];
-  if (!named && env["AWS_ACCESS_KEY_ID"] && env["AWS_SECRET_ACCESS_KEY"]) return { files: [] };
+  if (environmentAnswersFirst(profileFlag, env)) return { files: [] };
   const files = new Set<string>();
   let unkeyable: string | undefined;
   // Both files of every profile on the way: the SDK merges them, and either may hold the key.
-  for (const { sections } of profileChain(config, named || "default")) {
+  for (const { sections } of profileChain(config, profileName(profileFlag, env))) {
     for (const section of sections) {
       if (section["sso_session"]) files.add(paths.sso(section["sso_session"]));
       if (section["sso_start_url"]) files.add(paths.sso(section["sso_start_url"]));

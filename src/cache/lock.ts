@@ -14,9 +14,10 @@
  * up the lock, never the token, with one note; and nothing is left behind: a
  * lock whose write failed (a full disk) is removed at once.
  */
-import { closeSync, constants, openSync, unlinkSync, writeSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { peekFile, type Peeked } from "../cli/bounded-file.js";
+import { createExclusive } from "../cli/write-file.js";
 
 /** How long a process waits for another one fetching the same token. */
 export const LOCK_WAIT_MS = 5_000;
@@ -93,30 +94,15 @@ const monotonicMs = () => performance.now();
 
 /** Create the lock, or say why not; "exists" when someone else has it. */
 function create(path: string, now: Date): (() => void) | "exists" | string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return "exists";
-    return `could not create the cache lock ${path}: ${(error as Error).message}`;
-  }
   const nonce = Math.random().toString(36).slice(2);
   const content = JSON.stringify({ pid: process.pid, host: hostname(), at: now.toISOString(), nonce } satisfies Holder);
-  try {
-    const data = Buffer.from(content);
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written);
-  } catch (error) {
-    // A full disk: an empty lock left here would hold up every later call.
-    closeSync(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      /* nothing more to do */
-    }
-    return `could not write the cache lock ${path}: ${(error as Error).message}`;
+  // A write that fails (a full disk) removes the lock: an empty one left here would hold up every later call.
+  const failed = createExclusive(path, content, { fsync: false });
+  if (failed?.step === "create") {
+    if (failed.error.code === "EEXIST") return "exists";
+    return `could not create the cache lock ${path}: ${failed.error.message}`;
   }
-  closeSync(fd);
+  if (failed) return `could not write the cache lock ${path}: ${failed.error.message}`;
   return () => {
     // Only our own: if we outlived LOCK_MAX_AGE_MS, someone may have broken ours and taken the path.
     const found = peekFile(path, MAX_LOCK_BYTES);

@@ -15,14 +15,13 @@
  *
  * Tokens are cached, never AWS secrets.
  */
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Env } from "../aws/config.js";
 import { parseEntry, type CacheEntry } from "./entry.js";
 import { breakIfStale, isAlive, LOCK_MAX_AGE_MS, takeLock, type IsAlive, type Note } from "./lock.js";
 import { peekFile } from "../cli/bounded-file.js";
-
-export type { Note } from "./lock.js";
+import { createExclusive } from "../cli/write-file.js";
 
 /** Where the cache lives: --cache-dir, EKS_TOKEN_CACHE_DIR, else ~/.kube/cache/eks-token; explicit when the user chose it. */
 export function cacheDir(flag: string | undefined, env: Env, home: string): { dir: string; explicit: boolean } {
@@ -51,13 +50,21 @@ export function isOrphanTemp(name: string, mtimeMs: number, now: Date, alive: Is
   return pid === undefined || !alive(Number(pid)) || Math.abs(now.getTime() - mtimeMs) > LOCK_MAX_AGE_MS;
 }
 
+/** An entry file as `cache list` shows it: its entry, or why it cannot be used. */
+export interface ListedEntry {
+  key: string;
+  entry?: CacheEntry;
+  problem?: string;
+}
+
 export class TokenCache {
   private dirChecked: boolean | undefined;
 
   constructor(
     readonly dir: string,
     private readonly note: Note,
-    private readonly uid: number = process.getuid?.() ?? -1,
+    /** Our uid (Deps.uid): files owned by anyone else are not trusted; -1 where there are no uids. */
+    private readonly uid: number,
   ) {}
 
   entryPath(key: string): string {
@@ -122,20 +129,13 @@ export class TokenCache {
     const path = this.entryPath(key);
     // Unique enough: O_EXCL refuses a name that exists, and pid + time differ between writers.
     const temp = join(this.dir, `.${key}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-    let fd: number | undefined;
     try {
-      fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      const data = Buffer.from(JSON.stringify(entry));
-      let written = 0;
-      while (written < data.length) written += writeSync(fd, data, written);
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
+      const failed = createExclusive(temp, JSON.stringify(entry), { fsync: true });
+      if (failed) throw failed.error;
       // rename replaces whatever is at `path`, a planted symlink or a FIFO included, without following it.
       renameSync(temp, path);
     } catch (error) {
       this.note(`could not write cache entry ${path}: ${(error as Error).message}`);
-      if (fd !== undefined) closeSync(fd);
       try {
         unlinkSync(temp);
       } catch {
@@ -155,7 +155,7 @@ export class TokenCache {
   }
 
   /** Every entry, for `cache list`; unusable files are reported, not hidden. */
-  list(): Array<{ key: string; entry?: CacheEntry; problem?: string }> {
+  list(): ListedEntry[] {
     return this.names()
       .filter((name) => ENTRY_NAME.test(name))
       .sort()

@@ -19,7 +19,6 @@ import {
   readlinkSync,
   renameSync,
   unlinkSync,
-  writeSync,
   type Stats,
 } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
@@ -27,6 +26,7 @@ import type { Env } from "../aws/config.js";
 import { fileErrorReason, readBoundedFile } from "../cli/bounded-file.js";
 import { YAML_LIMITS } from "../cli/bounded-yaml.js";
 import { EksTokenError } from "../cli/errors.js";
+import { writeAll } from "../cli/write-file.js";
 import { kubeconfigFile, kubeconfigFiles } from "./model.js";
 
 /** The file a command edits when it takes only one: --kubeconfig, else the first of KUBECONFIG, else ~/.kube/config. */
@@ -174,11 +174,6 @@ function writeAtomically(path: string, text: string, keep: Keep): boolean {
     /* not every platform can fsync a directory */
   }
   return true;
-}
-
-function writeAll(fd: number, text: string): void {
-  const data = Buffer.from(text, "utf8");
-  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
 }
 
 /** kubectl's own way (os.WriteFile on the existing file): truncate and write, keeping inode, owner, group and mode. */
